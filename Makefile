@@ -1,0 +1,33 @@
+# Two commands on a machine with only Python 3.11+: `make demo` and `make test`.
+# Both create .venv and install the project (editable, with its dev extra) when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: test demo bench mutate lint clean
+
+$(INSTALLED): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(INSTALLED)
+
+test: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+demo: $(INSTALLED)
+	$(BIN)/python demos/tour.py
+
+bench: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
+	$(BIN)/python benchmarks/run.py
+
+mutate: $(INSTALLED)
+	$(BIN)/python tests/mutate.py
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info

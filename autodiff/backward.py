@@ -1,0 +1,223 @@
+"""Reverse-mode passes over a graph: topological order, backward, gradients, no_grad."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from . import tape as _tape
+from .ops import BINARY, CONST_RIGHT, FLOAT_MATH, UNARY, DomainError, _log, _pow
+from .value import Value
+
+
+def topological_order(output: Value) -> list[Value]:
+    """Every node reachable from ``output``, each listed after all of its parents.
+
+    An explicit stack, not recursion: a chain of a million nodes is fine.
+    """
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[Any] = [output]
+    push, pop, append, mark = stack.append, stack.pop, order.append, seen.add
+    while stack:
+        node = pop()
+        if type(node) is tuple:  # all parents of node[0] are done
+            append(node[0])
+            continue
+        if id(node) in seen:
+            continue
+        mark(id(node))
+        push((node,))
+        a = node._a
+        if type(a) is Value and id(a) not in seen:
+            push(a)
+        b = node._b
+        if type(b) is Value and id(b) not in seen:
+            push(b)
+    return order
+
+
+def _check_seed(output: Any, grad: Any) -> float:
+    if not isinstance(output, Value):
+        raise TypeError(f"backward needs a Value output, got {type(output).__name__}")
+    if isinstance(grad, (Value, bool)) or not isinstance(grad, (int, float)):
+        raise TypeError(f"the seed gradient must be a float, got {type(grad).__name__}")
+    return float(grad)
+
+
+def _rule_error(node: Value, exc: Exception) -> DomainError:
+    op = node._op
+    shown = ", ".join(f"{v.data!r} (node {v.label!r})" if isinstance(v, Value) else repr(v)
+                      for v in node.operands)
+    return DomainError(f"{op.name}: the derivative is undefined or infinite at operand "
+                       f"{shown} (node {node.label!r}): {exc or type(exc).__name__}")
+
+
+def backward(output: Value, grad: float = 1.0) -> None:
+    """Add d output / d node (times ``grad``) to ``.grad`` of every node reachable from output.
+
+    Gradients accumulate across calls, as in PyTorch; ``zero_grad(output)`` resets them.
+    Each call propagates only its own contribution, so intermediate nodes stay exact too.
+    """
+    seed = _check_seed(output, grad)
+    tape = _tape.current_or_none()
+    if output._tape is tape and tape is not None:
+        pure = tape.pure
+        nodes = _tape.retire(tape)  # the next graph starts on a fresh tape
+        if pure:
+            # Every node of this graph is on the tape, in creation (= topological) order,
+            # and none of them holds a gradient yet: walk it backwards from the output.
+            end = len(nodes) - 1 if nodes[-1] is output else nodes.index(output)
+            output.grad += seed
+            _propagate(reversed(nodes[:end + 1]))
+            return
+    order = topological_order(output)
+    previous = [node.grad for node in order]
+    carried = any(previous)
+    if carried:  # a second backward: propagate only this call's contribution
+        for node in order:
+            node.grad = 0.0
+    output.grad += seed
+    try:
+        _propagate(reversed(order))
+    finally:
+        if carried:
+            for node, old in zip(order, previous, strict=True):
+                node.grad += old
+
+
+def _propagate(nodes: Iterable[Value]) -> None:
+    """The chain rule on floats: send each node's ``.grad`` on to its parents' ``.grad``.
+
+    ``nodes`` must come children first. A node whose gradient is 0 sends nothing, which
+    also skips nodes of the tape that the output does not depend on.
+    """
+    m = FLOAT_MATH
+    for node in nodes:
+        g = node.grad
+        op = node._op
+        if op is None or g == 0.0:
+            continue
+        kind = op.kind
+        try:
+            if kind is UNARY:
+                a = node._a
+                a.grad += g * op.partials[0](m, a.data, node.data)
+            elif kind is BINARY:
+                a = node._a
+                b = node._b
+                x = a.data
+                y = b.data
+                da, db = op.partials
+                a.grad += g * da(m, x, y, node.data)
+                b.grad += g * db(m, x, y, node.data)
+            elif kind is CONST_RIGHT:
+                a = node._a
+                a.grad += g * op.partials[0](m, a.data, node._b, node.data)
+            else:
+                b = node._b
+                b.grad += g * op.partials[1](m, node._a, b.data, node.data)
+        except (ArithmeticError, ValueError) as exc:
+            raise _rule_error(node, exc) from None
+
+
+def zero_grad(output: Value) -> None:
+    """Set ``.grad`` to 0 on every node reachable from ``output``."""
+    for node in topological_order(output):
+        node.grad = 0.0
+
+
+# --- the rules run on Values: differentiable gradients -------------------------------
+
+def _value_or_float(method: str, on_float: Any) -> Any:
+    def fn(x: Any) -> Any:
+        return getattr(x, method)() if isinstance(x, Value) else on_float(x)
+    fn.__name__ = method
+    return fn
+
+
+def _data(x: Any) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+VALUE_MATH = SimpleNamespace(
+    exp=_value_or_float("exp", math.exp), log=_value_or_float("log", _log),
+    sin=_value_or_float("sin", math.sin), cos=_value_or_float("cos", math.cos),
+    # Piecewise-constant factors: their own derivative is 0, so they enter as constants.
+    step=lambda a: FLOAT_MATH.step(_data(a)),
+    sign=lambda a: FLOAT_MATH.sign(_data(a)),
+    scaled_pow=lambda c, a, e: 0.0 if _data(c) == 0 else c * (
+        a ** e if isinstance(a, Value) or isinstance(e, Value) else _pow(a, e)),
+    xlogy=lambda x, y: 0.0 if _data(x) == 0 else x * VALUE_MATH.log(y),
+)
+
+
+def local_partials(node: Value, m: Any = FLOAT_MATH, differentiable: bool = False
+                   ) -> list[tuple[Value, Any]]:
+    """``(parent, ∂node/∂parent)`` for each parent edge of ``node``, read off the op table.
+
+    With ``differentiable=True`` the rules run on the Values themselves (``m`` should be
+    ``VALUE_MATH``), so the partials are Values whose graph can be differentiated again.
+    """
+    op = node._op
+    if op is None:
+        return []
+    get = (lambda v: v) if differentiable else _data
+    out = get(node)
+    if op.kind is UNARY:
+        return [(node._a, op.partials[0](m, get(node._a), out))]
+    a, b = get(node._a), get(node._b)
+    edges = []
+    if type(node._a) is Value:
+        edges.append((node._a, op.partials[0](m, a, b, out)))
+    if type(node._b) is Value:
+        edges.append((node._b, op.partials[1](m, a, b, out)))
+    return edges
+
+
+def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False
+              ) -> tuple[Any, ...]:
+    """d output / d input for each input, leaving every ``.grad`` untouched.
+
+    With ``create_graph=True`` the results are Values in a new graph built from the op
+    table's rules, so they can be differentiated again (second, third derivatives...).
+    An input that ``output`` does not depend on gets 0.
+    """
+    if isinstance(inputs, Value):
+        inputs = (inputs,)
+    for v in inputs:
+        if not isinstance(v, Value):
+            raise TypeError(f"gradients() inputs must be Values, got {type(v).__name__}")
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
+    m = VALUE_MATH if create_graph else FLOAT_MATH
+    grads: dict[int, Any] = {id(output): 1.0}
+    with (_tape.enable_grad() if create_graph else _tape.no_grad()):
+        for node in reversed(topological_order(output)):
+            g = grads.get(id(node))
+            if g is None or node._op is None:
+                continue
+            try:
+                edges = local_partials(node, m, create_graph)
+            except (ArithmeticError, ValueError) as exc:
+                raise _rule_error(node, exc) from None
+            for parent, partial in edges:
+                contribution = g * partial
+                key = id(parent)
+                previous = grads.get(key)
+                grads[key] = contribution if previous is None else previous + contribution
+    zero = Value(0.0) if create_graph else 0.0
+    results = []
+    for v in inputs:
+        g = grads.get(id(v), zero)
+        if create_graph and not isinstance(g, Value):
+            g = Value(g)
+        results.append(g)
+    return tuple(results)
+
+
+def leaves(output: Value) -> Iterable[Value]:
+    """The leaf Values (no op) that ``output`` depends on, in topological order."""
+    return [node for node in topological_order(output) if node._op is None]

@@ -1,0 +1,116 @@
+"""`gradcheck`: the engine's derivatives against central finite differences."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .backward import gradients
+from .tape import no_grad
+from .value import Value
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One compared derivative: ``wrt`` names it, e.g. ``"x0"`` or ``"x0,x1"``."""
+
+    wrt: str
+    analytic: float
+    numeric: float
+    error: float
+    ok: bool
+
+
+@dataclass(frozen=True)
+class GradcheckReport:
+    """Truthy when every analytic derivative matches its finite difference."""
+
+    rows: tuple[CheckRow, ...]
+    eps: float
+    rtol: float
+    atol: float
+
+    def __bool__(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    @property
+    def failures(self) -> tuple[CheckRow, ...]:
+        return tuple(row for row in self.rows if not row.ok)
+
+    def __str__(self) -> str:
+        verdict = "all agree" if self else f"{len(self.failures)} disagree"
+        lines = [f"gradcheck (eps={self.eps:g}, rtol={self.rtol:g}, atol={self.atol:g}): "
+                 f"{verdict}",
+                 f"{'d/d':<8} {'analytic':>22} {'numeric':>22} {'error':>10}  ok"]
+        for row in self.rows:
+            lines.append(f"{row.wrt:<8} {row.analytic:>22.15g} {row.numeric:>22.15g} "
+                         f"{row.error:>10.2e}  {'yes' if row.ok else 'NO'}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+def _evaluate(f: Callable[..., Any], args: list[float]) -> float:
+    with no_grad():
+        out = f(*(Value(a) for a in args))
+    return float(out.data if isinstance(out, Value) else out)
+
+
+def _first_derivatives(f: Callable[..., Any], args: list[float], create_graph: bool = False
+                       ) -> tuple[Any, tuple[Value, ...]]:
+    inputs = tuple(Value(a, f"x{i}") for i, a in enumerate(args))
+    out = f(*inputs)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    return gradients(out, inputs, create_graph=create_graph), inputs
+
+
+def _row(wrt: str, analytic: float, numeric: float, rtol: float, atol: float) -> CheckRow:
+    error = abs(analytic - numeric)
+    ok = error <= atol + rtol * abs(numeric) and math.isfinite(analytic)
+    return CheckRow(wrt, analytic, numeric, error, ok)
+
+
+def gradcheck(f: Callable[..., Any], *args: float, eps: float = 1e-6, rtol: float = 1e-5,
+              atol: float = 1e-8, order: int = 1) -> GradcheckReport:
+    """Compare ``f``'s derivatives at ``args`` with central differences.
+
+    ``f`` takes one Value per argument and returns a Value. ``order=1`` checks each
+    d f/d x_i against ``(f(x + eps e_i) - f(x - eps e_i)) / 2 eps``; ``order=2`` also checks
+    every second derivative d²f/dx_i dx_j against central differences of the first.
+    A derivative passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+    """
+    if order not in (1, 2):
+        raise ValueError(f"gradcheck: order must be 1 or 2, got {order!r}")
+    if not args:
+        raise ValueError("gradcheck: give at least one argument to differentiate at")
+    for a in args:
+        if isinstance(a, bool) or not isinstance(a, numbers.Real) or isinstance(a, Value):
+            raise TypeError(f"gradcheck: arguments must be real numbers, got {type(a).__name__}")
+    if not eps > 0:
+        raise ValueError(f"gradcheck: eps must be positive, got {eps!r}")
+    point = [float(a) for a in args]
+
+    def shifted(i: int, delta: float) -> list[float]:
+        moved = list(point)
+        moved[i] += delta
+        return moved
+
+    rows = []
+    analytic, _ = _first_derivatives(f, point)
+    for i in range(len(point)):
+        numeric = (_evaluate(f, shifted(i, eps)) - _evaluate(f, shifted(i, -eps))) / (2 * eps)
+        rows.append(_row(f"x{i}", analytic[i], numeric, rtol, atol))
+    if order == 2:
+        firsts, inputs = _first_derivatives(f, point, create_graph=True)
+        for i, first in enumerate(firsts):
+            seconds = gradients(first, inputs)
+            for j in range(len(point)):
+                def d_first(at: list[float], i: int = i) -> float:
+                    return float(_first_derivatives(f, at)[0][i])
+                numeric = (d_first(shifted(j, eps)) - d_first(shifted(j, -eps))) / (2 * eps)
+                rows.append(_row(f"x{i},x{j}", seconds[j], numeric, rtol, atol))
+    return GradcheckReport(tuple(rows), eps, rtol, atol)

@@ -1,0 +1,79 @@
+"""Recording state: the tape of op nodes in creation order, and `no_grad`.
+
+Creation order is already a topological order (a node is made after its operands), so
+``backward()`` on the newest graph walks the tape backwards instead of sorting the
+graph. The tape is an optimisation only: a graph that is not wholly on the current tape
+(older, or mixed with nodes from before the last ``backward()``) is sorted with an
+explicit stack instead, with the same results.
+
+The tape holds its nodes until the next ``backward()`` on it or until it reaches
+``CAPACITY`` nodes, whichever is first; then a fresh tape starts. Graphs built under
+``no_grad()`` record nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+CAPACITY = 1 << 18  # nodes kept at most before a fresh tape starts (about 30 MB)
+
+
+class Tape:
+    """Op nodes in creation order. ``pure`` is False once a node on it has an operand
+    from an older tape (then the fast backward cannot see that part of the graph)."""
+
+    __slots__ = ("nodes", "pure", "recording", "limit")
+
+    def __init__(self, recording: bool = True) -> None:
+        self.nodes: list = []
+        self.pure = True
+        self.recording = recording
+        # Recording stops taking the fast path once len(nodes) reaches limit: at
+        # CAPACITY a fresh tape starts; a tape that does not record is always "full".
+        self.limit = CAPACITY if recording else 0
+
+
+NOT_RECORDING = Tape(recording=False)
+_current: ContextVar[Tape | None] = ContextVar("autodiff_tape", default=None)
+current_or_none = _current.get
+
+
+def current() -> Tape:
+    """This context's tape (made on first use, so threads and tasks get their own)."""
+    tape = _current.get()
+    if tape is None:
+        tape = Tape()
+        _current.set(tape)
+    return tape
+
+
+def retire(tape: Tape) -> list:
+    """Start a fresh tape if ``tape`` is the current one; return ``tape``'s nodes."""
+    nodes = tape.nodes
+    tape.nodes = []
+    tape.pure = False  # a retired tape is never walked again
+    if _current.get() is tape:
+        _current.set(Tape())
+    return nodes
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this context, operations make plain leaf Values and record no graph."""
+    token = _current.set(NOT_RECORDING)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record again (e.g. inside ``no_grad``), on a fresh tape for this context."""
+    token = _current.set(Tape())
+    try:
+        yield
+    finally:
+        _current.reset(token)
