@@ -6,18 +6,20 @@ graph. The tape is an optimisation only: a graph that is not wholly on the curre
 (older, or mixed with nodes from before the last ``backward()``) is sorted with an
 explicit stack instead, with the same results.
 
-The tape holds its nodes until the next ``backward()`` on it or until it reaches
-``CAPACITY`` nodes, whichever is first; then a fresh tape starts. Graphs built under
-``no_grad()`` record nothing at all.
+The tape is dropped at the next ``backward()`` on it (a fresh one starts). Until then it
+must not keep dead graphs alive: each time it fills up (``CAPACITY`` nodes at first) it
+lets go of the nodes that nothing but the tape refers to any more, and grows only if
+what remains is mostly live. Graphs built under ``no_grad()`` record nothing at all.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-CAPACITY = 1 << 18  # nodes kept at most before a fresh tape starts (about 30 MB)
+CAPACITY = 1 << 16  # nodes on a tape before it first looks for dead ones to let go
 
 
 class Tape:
@@ -30,8 +32,8 @@ class Tape:
         self.nodes: list = []
         self.pure = True
         self.recording = recording
-        # Recording stops taking the fast path once len(nodes) reaches limit: at
-        # CAPACITY a fresh tape starts; a tape that does not record is always "full".
+        # Recording leaves its fast path once len(nodes) reaches limit: then the tape
+        # makes room (see make_room); a tape that does not record is always "full".
         self.limit = CAPACITY if recording else 0
 
 
@@ -57,6 +59,30 @@ def retire(tape: Tape) -> list:
     if _current.get() is tape:
         _current.set(Tape())
     return nodes
+
+
+def make_room(tape: Tape) -> None:
+    """Drop the nodes that only the tape still refers to; grow if most are live.
+
+    Walks newest first, so that letting go of a dead node (which frees it and its
+    references to its operands) exposes its dead operands further down the tape.
+    """
+    if not hasattr(sys, "getrefcount"):  # not CPython: start afresh instead
+        retire(tape)
+        return
+    nodes = tape.nodes
+    live = []
+    for i in range(len(nodes) - 1, -1, -1):
+        node = nodes[i]
+        nodes[i] = None
+        # References: `node` here and getrefcount's argument. Any more: still in use.
+        if sys.getrefcount(node) > 2:
+            live.append(node)
+    node = None
+    live.reverse()
+    tape.nodes = live
+    if len(live) > tape.limit // 2:
+        tape.limit *= 2
 
 
 @contextmanager

@@ -153,9 +153,7 @@ def _note_other_tape(out: Value, tape: _tape.Tape, a: Any, b: Any) -> None:
         out._op = out._a = out._b = out._tape = None
         return
     if len(tape.nodes) >= tape.limit:
-        _tape.retire(tape)
-        tape = _start_tape()
-        out._tape = tape
+        _tape.make_room(tape)
     if (type(a) is Value and a._tape is not tape and a._op is not None) or (
             type(b) is Value and b._tape is not tape and b._op is not None):
         tape.pure = False  # backward() then sorts this graph instead of walking the tape
