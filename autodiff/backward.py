@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -42,7 +43,7 @@ def topological_order(output: Value) -> list[Value]:
 def _check_seed(output: Any, grad: Any) -> float:
     if not isinstance(output, Value):
         raise TypeError(f"backward needs a Value output, got {type(output).__name__}")
-    if isinstance(grad, (Value, bool)) or not isinstance(grad, (int, float)):
+    if isinstance(grad, (Value, bool)) or not isinstance(grad, numbers.Real):
         raise TypeError(f"the seed gradient must be a float, got {type(grad).__name__}")
     return float(grad)
 

@@ -97,9 +97,14 @@ def no_grad() -> Iterator[None]:
 
 @contextmanager
 def enable_grad() -> Iterator[None]:
-    """Record again (e.g. inside ``no_grad``), on a fresh tape for this context."""
-    token = _current.set(Tape())
+    """Record operations here even inside ``no_grad`` (a no-op where already recording)."""
+    if current().recording:
+        yield
+        return
+    tape = Tape()
+    token = _current.set(tape)
     try:
         yield
     finally:
         _current.reset(token)
+        retire(tape)  # its nodes stay valid; backward() sorts them instead

@@ -14,7 +14,7 @@ Operand: TypeAlias = "Value | int | float"
 
 
 def _as_float(data: Any, what: str) -> float:
-    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+    if isinstance(data, numbers.Real) and not isinstance(data, (Value, bool)):
         return float(data)
     raise TypeError(f"{what} must be a real number (int or float), "
                     f"got {type(data).__name__}: {data!r}")
