@@ -1,0 +1,16 @@
+"""nn: sigmoid networks on the autodiff engine, and the seed's δ recursion to check them."""
+
+from .delta import DeltaBackprop, delta_backprop
+from .labels import LABEL_RE, LabelParts, parse_label
+from .layers import ACTIVATIONS, Layer, Neuron
+from .losses import binary_cross_entropy, half_squared_error, mse
+from .mlp import MLP
+from .module import Module
+from .optim import SGD
+from .train import History, eager_gradient_step, fit
+
+__all__ = [
+    "ACTIVATIONS", "LABEL_RE", "MLP", "SGD", "DeltaBackprop", "History", "LabelParts", "Layer",
+    "Module", "Neuron", "binary_cross_entropy", "delta_backprop", "eager_gradient_step", "fit",
+    "half_squared_error", "mse", "parse_label",
+]

@@ -1,0 +1,154 @@
+"""Sigmoid neurons and what is built from them: `Neuron`, `Layer`, `MLP` (forward only).
+
+There is no derivative code here: a forward call builds a graph of Values, and the
+engine's ``backward()`` fills the gradients. Every Value is labelled in the seed's
+notation (see :mod:`nn.labels`).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autodiff import Value
+
+from .labels import activation_label, bias_label, pre_activation_label, weight_label
+from .module import Module
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+
+
+def _check_activation(activation: Any) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+    return activation
+
+
+def _check_count(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{what} must be a positive integer, got {n!r}")
+    return int(n)
+
+
+def _check_input(x: Any, nin: int, who: str) -> None:
+    if isinstance(x, (str, bytes)) or not isinstance(x, (Sequence, np.ndarray)):
+        raise TypeError(f"{who} takes one sample: a list of {nin} numbers or Values, "
+                        f"got {type(x).__name__}")
+    if len(x) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
+    for i, xi in enumerate(x):
+        if not isinstance(xi, Value) and (
+                isinstance(xi, bool) or not isinstance(xi, numbers.Real)):
+            raise TypeError(f"{who} input {i} must be a number or a Value, got "
+                            f"{type(xi).__name__} (for a batch, call the model once per "
+                            f"sample)")
+
+
+class Neuron(Module):
+    """``a = f(Σ_i w_i x_i + b)``, unit ``unit`` of layer ``layer + 1`` in the seed's numbering.
+
+    ``w`` are the weights (``w[i]`` labelled ``θ{layer}[i,unit]``), ``b`` the bias (or
+    None). Initial values are uniform in ±1/√nin, drawn from ``rng``.
+
+    Each forward call that records a graph appends its pre-activation z (labelled
+    ``z{layer+1}[unit]``) to ``zs``; after ``backward()`` their ``.grad`` are this
+    neuron's δ = ∂E/∂z, one per call. ``zero_grad()`` clears ``zs``; calls under
+    ``autodiff.no_grad()`` are not kept. With the linear activation, a is z itself.
+    """
+
+    def __init__(self, nin: int, activation: str = "sigmoid", bias: bool = True, *,
+                 layer: int = 0, unit: int = 0, rng: random.Random | None = None) -> None:
+        self.nin = _check_count(nin, "nin")
+        self.activation = _check_activation(activation)
+        self.layer, self.unit = layer, unit
+        rng = rng if rng is not None else random.Random()
+        bound = 1.0 / math.sqrt(self.nin)
+        self.w = [Value(rng.uniform(-bound, bound), weight_label(layer, i, unit))
+                  for i in range(self.nin)]
+        self.b = Value(rng.uniform(-bound, bound), bias_label(layer, unit)) if bias else None
+        self.zs: list[Value] = []
+
+    def __call__(self, x: Sequence[Value | float]) -> Value:
+        _check_input(x, self.nin, "Neuron")
+        return self._forward(x)
+
+    def _forward(self, x: Sequence[Any]) -> Value:
+        w = self.w
+        z = w[0] * x[0]
+        for i in range(1, self.nin):
+            z = z + w[i] * x[i]
+        if self.b is not None:
+            z = z + self.b
+        z.label = pre_activation_label(self.layer, self.unit)
+        if z.op:  # recorded (not under no_grad): keep it for deltas()
+            self.zs.append(z)
+        if self.activation == "linear":
+            return z
+        a = getattr(z, self.activation)()
+        a.label = activation_label(self.layer, self.unit)
+        return a
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        named = [(w.label, w) for w in self.w]
+        if self.b is not None:
+            named.append((self.b.label, self.b))
+        return named
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Neuron", "nin": self.nin, "activation": self.activation,
+                "bias": self.b is not None}
+
+    def _forget_forward_calls(self) -> None:
+        self.zs.clear()
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin} inputs, {self.activation}, bias={self.b is not None})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs; ``MLP.layers[index]``."""
+
+    def __init__(self, nin: int, nout: int, activation: str = "sigmoid", bias: bool = True,
+                 *, index: int = 0, rng: random.Random | None = None) -> None:
+        self.nin = _check_count(nin, "nin")
+        nout = _check_count(nout, "nout")
+        rng = rng if rng is not None else random.Random()
+        self.neurons = [Neuron(nin, activation, bias, layer=index, unit=j, rng=rng)
+                        for j in range(nout)]
+
+    @property
+    def nout(self) -> int:
+        return len(self.neurons)
+
+    @property
+    def activation(self) -> str:
+        return self.neurons[0].activation
+
+    @property
+    def bias(self) -> bool:
+        return self.neurons[0].b is not None
+
+    def __call__(self, x: Sequence[Value | float]) -> list[Value]:
+        _check_input(x, self.nin, "Layer")
+        return self._forward(x)
+
+    def _forward(self, x: Sequence[Any]) -> list[Value]:
+        return [neuron._forward(x) for neuron in self.neurons]
+
+    def children(self) -> list[Module]:
+        return list(self.neurons)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [pair for neuron in self.neurons for pair in neuron.named_parameters()]
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "Layer", "nin": self.nin, "nout": self.nout,
+                "activation": self.activation, "bias": self.bias}
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin} → {self.nout}, {self.activation}, bias={self.bias})"

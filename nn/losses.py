@@ -1,0 +1,103 @@
+"""Loss functions on model outputs: the seed's E = Σ ½(a − y)², mean squared error, and BCE.
+
+Each takes ``pred`` (a Value, or a list of them, possibly nested one level for a batch
+of multi-output samples) and ``target`` of the same shape (numbers), and returns one
+Value. Only forward arithmetic on Values: the engine differentiates it.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autodiff import Value
+
+
+def _pairs(pred: Any, target: Any, path: str = "pred") -> list[tuple[Value | float, float]]:
+    """Walk ``pred`` and ``target`` side by side; they must have the same nesting."""
+    if isinstance(pred, Value) or (isinstance(pred, numbers.Real) and not isinstance(pred, bool)):
+        if isinstance(target, np.ndarray) and target.size == 1:
+            target = target.reshape(()).item()
+        elif isinstance(target, (Sequence, np.ndarray)) and not isinstance(target, str) \
+                and len(target) == 1:
+            target = target[0]
+        if isinstance(target, bool) or not isinstance(target, numbers.Real):
+            raise TypeError(f"target for {path} must be a number, got "
+                            f"{type(target).__name__}: {target!r}")
+        return [(pred, float(target))]
+    if isinstance(pred, (str, bytes)) or not isinstance(pred, (Sequence, np.ndarray)):
+        raise TypeError(f"{path} must be a Value or a list of Values, got {type(pred).__name__}")
+    if isinstance(target, (str, bytes)) or not isinstance(target, (Sequence, np.ndarray)):
+        raise ValueError(f"{path} has {len(pred)} entries but the target is a single "
+                         f"{type(target).__name__}")
+    if len(pred) != len(target):
+        raise ValueError(f"{path} has {len(pred)} entries but the target has {len(target)}")
+    if len(pred) == 0:
+        raise ValueError(f"{path} is empty: a loss needs at least one prediction")
+    pairs = []
+    for i, (p, t) in enumerate(zip(pred, target, strict=True)):
+        pairs.extend(_pairs(p, t, f"{path}[{i}]"))
+    return pairs
+
+
+def _total(terms: list[Value]) -> Value:
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def half_squared_error(pred: Any, target: Any) -> Value:
+    """The seed's error ``E = Σ ½(a − y)²`` over every output and sample.
+
+    Its gradient with respect to each output is ``a − y``, so δ of the output layer is
+    ``(a − y) σ'(z)``, exactly the seed's ``a2_delta`` up to sign.
+    """
+    return _total([0.5 * (a - y) ** 2 for a, y in _pairs(pred, target)])
+
+
+def mse(pred: Any, target: Any) -> Value:
+    """Mean squared error ``(1/n) Σ (a − y)²`` over the n outputs."""
+    pairs = _pairs(pred, target)
+    return _total([(a - y) ** 2 for a, y in pairs]) * (1.0 / len(pairs))
+
+
+def binary_cross_entropy(pred: Any, target: Any, from_logits: bool = False) -> Value:
+    """Mean of ``−y log p − (1 − y) log(1 − p)`` over the outputs, targets y in [0, 1].
+
+    Numerically stable: the loss is computed from the logit z (with ``p = σ(z)``) as
+    ``softplus(z) − y z``, where ``softplus(z) = log(1 + e^z)`` is evaluated as
+    ``z + log(1 + e^−z)`` for z ≥ 0 and ``log(1 + e^z)`` for z < 0, so exp never
+    overflows and a saturated p (exactly 0.0 or 1.0 as a float) still gives a finite
+    loss and gradient. The logit is ``pred`` itself with ``from_logits=True``, or, when
+    ``pred`` was made by ``.sigmoid()`` (an nn sigmoid output), that node's input.
+    Any other probability is used as is: log of exactly 0 raises a DomainError.
+    With ``pred`` a Value, not a list, the mean is over that one output.
+    """
+    terms = []
+    pairs = _pairs(pred, target)
+    for p, y in pairs:
+        if not 0.0 <= y <= 1.0:
+            raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {y!r}")
+        if from_logits or (isinstance(p, Value) and p.op == "sigmoid"):
+            z = p if from_logits else p.parents[0]
+            if isinstance(z, Value) and z.data >= 0:
+                softplus = z + (1.0 + (-z).exp()).log()
+            elif isinstance(z, Value):
+                softplus = (1.0 + z.exp()).log()
+            else:
+                raise TypeError("from_logits=True needs Value predictions")
+            terms.append(softplus - y * z)
+        else:
+            if not isinstance(p, Value):
+                raise TypeError(f"binary_cross_entropy needs Value predictions, got {p!r}")
+            parts = []  # a term whose weight y or 1 − y is 0 is left out, log and all
+            if y != 0.0:
+                parts.append(y * p.log())
+            if y != 1.0:
+                parts.append((1.0 - y) * (1.0 - p).log())
+            terms.append(-_total(parts))
+    return _total(terms) * (1.0 / len(pairs))

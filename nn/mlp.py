@@ -1,0 +1,163 @@
+"""`MLP`: a stack of layers, with the weights in the seed's matrix convention and its δ."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from autodiff import Value
+
+from .labels import input_label
+from .layers import Layer, _check_activation, _check_count, _check_input
+from .module import Module
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(3, [4, 1])`` is the seed's 3-4-1 network.
+
+    ``activation`` is one name for every layer or one per layer (e.g.
+    ``["tanh", "tanh", "linear"]``). ``seed`` makes the initial weights reproducible.
+    Parameters are ordered layer by layer, neuron by neuron, each neuron's weights
+    ``w[0..nin-1]`` then its bias; their names are their labels (``θ0[2,1]``, ``b1[1]``).
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str | Sequence[str] =
+                 "sigmoid", bias: bool = True, seed: int | None = None) -> None:
+        self.nin = _check_count(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        sizes = [self.nin] + [_check_count(n, "each layer size in nouts") for n in nouts]
+        if isinstance(activation, str):
+            activations = [activation] * len(nouts)
+        else:
+            activations = list(activation)
+            if len(activations) != len(nouts):
+                raise ValueError(f"{len(activations)} activations given for "
+                                 f"{len(nouts)} layers")
+        for name in activations:
+            _check_activation(name)
+        if not isinstance(bias, bool):
+            raise TypeError(f"bias must be True or False, got {bias!r}")
+        rng = random.Random(seed)
+        self.layers = [Layer(sizes[k], sizes[k + 1], activations[k], bias, index=k, rng=rng)
+                       for k in range(len(nouts))]
+
+    def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
+        """The output for one sample ``x``: a Value if the last layer has one unit, else a list.
+
+        Plain numbers in ``x`` become leaves labelled ``a0[i]``; Values are used as given.
+        """
+        _check_input(x, self.nin, "MLP")
+        h: list[Any] = [xi if isinstance(xi, Value) else Value(xi, input_label(i))
+                        for i, xi in enumerate(x)]
+        for layer in self.layers:
+            h = layer._forward(h)
+        return h[0] if len(h) == 1 else h
+
+    @property
+    def nouts(self) -> list[int]:
+        return [layer.nout for layer in self.layers]
+
+    @property
+    def bias(self) -> bool:
+        return self.layers[0].bias
+
+    def children(self) -> list[Module]:
+        return list(self.layers)
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [pair for layer in self.layers for pair in layer.named_parameters()]
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "MLP", "nin": self.nin, "nouts": self.nouts,
+                "activations": [layer.activation for layer in self.layers],
+                "bias": self.bias}
+
+    def __repr__(self) -> str:
+        stages = " → ".join(f"{layer.nout} {layer.activation}" for layer in self.layers)
+        return (f"MLP({self.nin} → {stages}, bias={self.bias}, "
+                f"{len(self.parameters())} parameters)")
+
+    # --- the seed's matrix view ------------------------------------------------------
+    @classmethod
+    def from_weights(cls, weights: Sequence[Any], biases: Sequence[Any] | None = None,
+                     activation: str | Sequence[str] = "sigmoid") -> MLP:
+        """The network with these weights: ``weights[l][i][j]`` goes from unit i of layer l
+        to unit j of layer l+1 (``M(l) × M(l+1)``, the seed's Θ(l)); ``biases[l]`` has
+        ``M(l+1)`` entries, or ``biases`` is None for a network without biases."""
+        thetas = _matrices(weights)
+        bs = None if biases is None else _bias_vectors(biases, thetas)
+        model = cls(thetas[0].shape[0], [t.shape[1] for t in thetas], activation,
+                    bias=bs is not None, seed=0)
+        for k, layer in enumerate(model.layers):
+            for j, neuron in enumerate(layer.neurons):
+                for i, w in enumerate(neuron.w):
+                    w.data = float(thetas[k][i, j])
+                if bs is not None:
+                    neuron.b.data = float(bs[k][j])
+        return model
+
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices Θ(0) … Θ(L-1), each ``M(l) × M(l+1)`` (a copy)."""
+        return [np.array([[n.w[i].data for n in layer.neurons] for i in range(layer.nin)])
+                for layer in self.layers]
+
+    def biases(self) -> list[np.ndarray] | None:
+        """The bias vectors of layers 1 … L (``M(l+1)`` each), or None without biases."""
+        if not self.bias:
+            return None
+        return [np.array([n.b.data for n in layer.neurons]) for layer in self.layers]
+
+    def deltas(self) -> list[np.ndarray]:
+        """The engine's δ(1) … δ(L): ``deltas[l][t, j]`` is ∂E/∂z of unit j of layer l+1 in
+        the t-th forward call since the last ``zero_grad()`` (read after ``backward()``).
+
+        Same layout as ``delta_backprop(...).deltas``: ``batch × M(l+1)`` per layer.
+        """
+        out = []
+        for k, layer in enumerate(self.layers):
+            counts = {len(n.zs) for n in layer.neurons}
+            if len(counts) != 1:
+                raise RuntimeError(f"the neurons of layers[{k}] were called different "
+                                   f"numbers of times {sorted(counts)}; call zero_grad() "
+                                   f"and run the forward passes through the model")
+            batch = counts.pop()
+            grads = [[float(n.zs[t].grad) for n in layer.neurons] for t in range(batch)]
+            out.append(np.array(grads, dtype=float).reshape(batch, layer.nout))
+        return out
+
+
+def _matrices(weights: Sequence[Any]) -> list[np.ndarray]:
+    if isinstance(weights, (str, bytes)) or len(weights) == 0:
+        raise ValueError("weights must be a non-empty list of matrices")
+    thetas = []
+    for k, w in enumerate(weights):
+        theta = np.asarray(w, dtype=float)
+        if theta.ndim != 2 or 0 in theta.shape:
+            raise ValueError(f"weights[{k}] must be a non-empty M(l) × M(l+1) matrix, "
+                             f"got shape {theta.shape}")
+        if not np.isfinite(theta).all():
+            raise ValueError(f"weights[{k}] has non-finite entries")
+        if thetas and theta.shape[0] != thetas[-1].shape[1]:
+            raise ValueError(f"weights[{k}] has {theta.shape[0]} rows, but weights[{k - 1}] "
+                             f"maps to {thetas[-1].shape[1]} units: the shapes must chain")
+        thetas.append(theta)
+    return thetas
+
+
+def _bias_vectors(biases: Sequence[Any], thetas: list[np.ndarray]) -> list[np.ndarray]:
+    if len(biases) != len(thetas):
+        raise ValueError(f"{len(biases)} bias vectors given for {len(thetas)} layers")
+    bs = []
+    for k, (b, theta) in enumerate(zip(biases, thetas, strict=True)):
+        vector = np.asarray(b, dtype=float)
+        if vector.shape != (theta.shape[1],):
+            raise ValueError(f"biases[{k}] must have shape ({theta.shape[1]},), "
+                             f"got {vector.shape}")
+        if not np.isfinite(vector).all():
+            raise ValueError(f"biases[{k}] has non-finite entries")
+        bs.append(vector)
+    return bs

@@ -1,0 +1,162 @@
+"""`fit`: the training loop (forward, engine backward, SGD step) with a progress bar.
+
+One training step is one call of a *gradient step*: a function that, given a batch,
+leaves ∂loss/∂p in every parameter's ``.grad`` and returns the loss and the outputs.
+``fit`` builds the eager one (:func:`eager_gradient_step`: forward through the scalar
+graph, then ``backward()``); a compiled gradient function can take its place there
+without touching the rest of the loop.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .losses import half_squared_error
+from .mlp import MLP
+from .optim import SGD
+
+#: ``step(xs, ys) -> (loss, outputs)``: fills every parameter's ``.grad`` for this batch.
+GradientStep = Callable[[Sequence[Any], Sequence[Any]], tuple[float, list[Any]]]
+
+
+@dataclass
+class History:
+    """What ``fit`` did: ``losses[e]`` is epoch e's mean batch loss (for full-batch
+    training, the loss of that epoch's forward pass, taken before its update)."""
+
+    losses: list[float] = field(default_factory=list)
+    interrupted: bool = False  # stopped early by Ctrl-C (the weights are kept)
+    seconds: float = 0.0
+
+    @property
+    def epochs(self) -> int:
+        return len(self.losses)
+
+
+def eager_gradient_step(model: MLP, loss: Callable[[Any, Any], Any]) -> GradientStep:
+    """The engine's way: zero the gradients, run the graph forward, ``backward()``.
+
+    Afterwards ``model.deltas()`` holds this batch's δ (until the next step).
+    """
+    def step(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[float, list[Any]]:
+        model.zero_grad()
+        outputs = [model(x) for x in xs]
+        value = loss(outputs, ys)
+        value.backward()
+        return value.data, [_as_floats(out) for out in outputs]
+    return step
+
+
+def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float = 0.1,
+        loss: Callable[[Any, Any], Any] = half_squared_error, batch_size: int | None = None,
+        *, momentum: float = 0.0, shuffle: bool = True, seed: int | None = None,
+        progress: bool = True, on_epoch: Callable[[int, float, np.ndarray], Any] | None = None
+        ) -> History:
+    """Train ``model`` on samples ``X`` with targets ``Y`` by gradient descent; return History.
+
+    ``batch_size=None`` trains full-batch (one step per epoch, samples in order, as the
+    seed does); otherwise each epoch takes steps on batches of that size, in an order
+    shuffled by ``seed`` when ``shuffle``. The optimiser is ``SGD(model, lr, momentum)``.
+    ``on_epoch(epoch, loss, outputs)`` is called after each epoch with the outputs of
+    its forward passes in sample order (``n`` floats, or ``n × M(L)`` for several
+    outputs); print from it with ``tqdm.write`` to keep the bar intact.
+
+    The bar (tqdm, on stderr; ``progress=False`` hides it) shows the loss. Ctrl-C stops
+    after the current step and returns with ``interrupted=True``, keeping the weights
+    trained so far; a second Ctrl-C interrupts at once.
+    """
+    n = _check_data(X, Y)
+    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
+        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
+    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
+            batch_size, numbers.Integral) or not 1 <= batch_size <= n):
+        raise ValueError(f"batch_size must be None or an integer in 1..{n}, got {batch_size!r}")
+    optimizer = SGD(model, lr, momentum)
+    gradient_step = eager_gradient_step(model, loss)
+    order, rng = list(range(n)), random.Random(seed)
+    size = n if batch_size is None else int(batch_size)
+    history, stop = History(), _StopOnInterrupt()
+    started = time.perf_counter()
+    bar = tqdm(total=int(epochs), desc="training", unit="epoch", disable=not progress,
+               leave=True, dynamic_ncols=True)
+    with stop, bar:
+        for epoch in range(int(epochs)):
+            if batch_size is not None and shuffle:
+                rng.shuffle(order)
+            outputs: list[Any] = [None] * n
+            batch_losses = []
+            for start in range(0, n, size):
+                batch = order[start:start + size]
+                value, outs = gradient_step([X[i] for i in batch], [Y[i] for i in batch])
+                optimizer.step()
+                batch_losses.append(value)
+                for i, out in zip(batch, outs, strict=True):
+                    outputs[i] = out
+                if stop.requested:
+                    break
+            epoch_loss = math.fsum(batch_losses) / len(batch_losses)
+            history.losses.append(epoch_loss)
+            bar.set_postfix_str(f"loss={epoch_loss:.6g}", refresh=False)
+            bar.update(1)
+            if on_epoch is not None and not stop.requested:
+                on_epoch(epoch, epoch_loss, np.array(outputs, dtype=float))
+            if stop.requested:
+                history.interrupted = True
+                bar.write(f"stopped by Ctrl-C after {epoch + 1} of {epochs} epochs; "
+                          f"the weights are kept")
+                break
+    history.seconds = time.perf_counter() - started
+    return history
+
+
+class _StopOnInterrupt:
+    """While active, the first SIGINT only sets ``requested``; the second one raises.
+
+    Signal handlers can only be set from the main thread; elsewhere Ctrl-C behaves
+    as usual (KeyboardInterrupt at once).
+    """
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self) -> _StopOnInterrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _check_data(X: Sequence[Any], Y: Sequence[Any]) -> int:
+    for name, data in (("X", X), ("Y", Y)):
+        if isinstance(data, (str, bytes)) or not isinstance(data, (Sequence, np.ndarray)):
+            raise TypeError(f"{name} must be a list (or array) of samples, "
+                            f"got {type(data).__name__}")
+    if len(X) != len(Y):
+        raise ValueError(f"X has {len(X)} samples but Y has {len(Y)}")
+    if len(X) == 0:
+        raise ValueError("fit needs at least one sample")
+    return len(X)
+
+
+def _as_floats(output: Any) -> Any:
+    return output.data if not isinstance(output, list) else [v.data for v in output]
