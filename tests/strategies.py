@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -244,3 +245,41 @@ def build_small_graph(steps: list[tuple], leaves: Sequence[Any]) -> list[Any]:
 def binary_ops() -> list[Op]:
     """The table's binary ops (each has a CONST_RIGHT and a CONST_LEFT variant)."""
     return [op for op in OPS.values() if op.kind == BINARY]
+
+
+# --- networks (nn tests) ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NetworkCase:
+    """A random MLP and batch in the seed's convention: ``weights[l]`` is M(l) × M(l+1),
+    ``X`` is batch × M(0), ``Y`` batch × M(L); ``biases`` is None or one list per layer."""
+
+    sizes: tuple[int, ...]
+    activations: tuple[str, ...]
+    weights: list[list[list[float]]]
+    biases: list[list[float]] | None
+    X: list[list[float]]
+    Y: list[list[float]]
+
+
+@st.composite
+def network_cases(draw: st.DrawFn, max_depth: int = 4, max_width: int = 6, max_batch: int = 5,
+                  activations: Sequence[str] = ("sigmoid",)) -> NetworkCase:
+    """Depth 1..max_depth, widths 1..max_width, with or without biases, batch 1..max_batch,
+    weights and inputs in [-2, 2], targets in [0, 1], one activation drawn per layer."""
+    depth = draw(st.integers(1, max_depth))
+    sizes = tuple(draw(st.lists(st.integers(1, max_width), min_size=depth + 1,
+                                max_size=depth + 1)))
+    acts = tuple(draw(st.sampled_from(tuple(activations))) for _ in range(depth))
+    value = floats_in(-2.0, 2.0)
+
+    def matrix(rows: int, cols: int, element: st.SearchStrategy[float]) -> list[list[float]]:
+        return draw(st.lists(st.lists(element, min_size=cols, max_size=cols),
+                             min_size=rows, max_size=rows))
+
+    weights = [matrix(sizes[k], sizes[k + 1], value) for k in range(depth)]
+    biases = ([matrix(1, sizes[k + 1], value)[0] for k in range(depth)]
+              if draw(st.booleans()) else None)
+    batch = draw(st.integers(1, max_batch))
+    return NetworkCase(sizes, acts, weights, biases, matrix(batch, sizes[0], value),
+                       matrix(batch, sizes[-1], floats_in(0.0, 1.0)))
