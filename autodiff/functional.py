@@ -5,10 +5,16 @@ from __future__ import annotations
 import functools
 import numbers
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from .backward import gradients
 from .value import Value
+
+# How many transformed functions are being evaluated right now (in this context). Inside
+# one, a transform's results must stay Values even when its own arguments are floats:
+# the function may close over the outer transform's Values (grad(lambda x: x * grad(...))).
+_depth: ContextVar[int] = ContextVar("autodiff_transform_depth", default=0)
 
 
 def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
@@ -35,7 +41,8 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0
         for i in positions:
             if not -len(args) <= i < len(args):
                 raise IndexError(f"argnums {i} is out of range for {len(args)} arguments")
-        nested = any(isinstance(args[i], Value) for i in positions)
+        depth = _depth.get()
+        nested = depth > 0 or any(isinstance(arg, Value) for arg in args)
         args_list = list(args)
         inputs = []
         for i in positions:
@@ -50,7 +57,11 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0
                 raise TypeError(f"argument {i} must be a real number, got {type(arg).__name__}")
             args_list[i] = x
             inputs.append(x)
-        out = f(*args_list)
+        token = _depth.set(depth + 1)
+        try:
+            out = f(*args_list)
+        finally:
+            _depth.reset(token)
         if not isinstance(out, Value):
             if not isinstance(out, numbers.Real):
                 raise TypeError(f"{getattr(f, '__name__', 'f')} must return a Value or a "
