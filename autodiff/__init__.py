@@ -3,14 +3,18 @@
 from .backward import gradients, topological_order, zero_grad
 from .check import GradcheckReport, gradcheck
 from .codegen import compile_grad
+from .drawing import DotNotFoundError, Drawing
+from .explain import Contribution, Explanation, Step, explain
 from .functional import grad, value_and_grad
 from .ops import OPS, DomainError, Op
+from .render import draw
 from .tape import enable_grad, no_grad
 from .value import Value
 
 __all__ = [
-    "OPS", "DomainError", "GradcheckReport", "Op", "Value",
-    "compile_grad", "enable_grad", "grad", "gradcheck",
+    "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
+    "GradcheckReport", "Op", "Step", "Value",
+    "compile_grad", "draw", "enable_grad", "explain", "grad", "gradcheck",
     "gradients", "no_grad",
     "topological_order", "value_and_grad", "zero_grad",
 ]

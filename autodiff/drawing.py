@@ -1,0 +1,109 @@
+"""`Drawing`: the graphviz.Digraph that `draw` returns, and the text rules its labels follow.
+
+Rendering to SVG/PNG/PDF runs Graphviz's ``dot``; the DOT source needs no binary. When
+``dot`` cannot be found, :class:`DotNotFoundError` says so and how to install it.
+
+Value records use Graphviz HTML-like labels. The graphviz package quotes and escapes plain
+labels (``graphviz.escape``) but has no escaping for the inside of an HTML-like label, so
+:func:`html_text` does that: the XML entities ``&amp; &lt; &gt; &quot;`` (what Graphviz's
+HTML parser understands), ``<BR/>`` for line breaks, and a visible ``\\xNN`` / ``\\uXXXX``
+for control characters and lone surrogates, which no SVG (XML 1.0) file may contain.
+Braces, ``|`` and backslashes have no meaning inside HTML-like labels and stay as written.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import graphviz
+
+INSTALL_HINT = ("install Graphviz, which provides it: `apt-get install graphviz` (Debian/Ubuntu), "
+                "`brew install graphviz` (macOS), `conda install graphviz`, or see "
+                "https://graphviz.org/download/; the DOT text needs no binary: "
+                "`drawing.source`")
+
+
+class DotNotFoundError(graphviz.ExecutableNotFound):
+    """Graphviz's ``dot`` program is not on PATH, so a drawing cannot become SVG/PNG/PDF."""
+
+    def __init__(self, detail: str = "") -> None:
+        RuntimeError.__init__(self, "rendering needs Graphviz's `dot` program, which was not "
+                                    f"found on PATH{f' ({detail})' if detail else ''}; "
+                              + INSTALL_HINT)
+
+
+@contextlib.contextmanager
+def _dot_needed() -> Iterator[None]:
+    try:
+        yield
+    except graphviz.ExecutableNotFound as exc:
+        if isinstance(exc, DotNotFoundError):
+            raise
+        raise DotNotFoundError(str(exc)) from None
+
+
+class Drawing(graphviz.Digraph):
+    """A ``graphviz.Digraph`` (use ``.source``, ``.pipe()``, ``.render()`` as usual).
+
+    Rendering explains a missing ``dot`` with :class:`DotNotFoundError`, and a Jupyter
+    notebook shows the drawing inline as SVG.
+    """
+
+    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+        with _dot_needed():
+            return super().pipe(*args, **kwargs)
+
+    def render(self, *args: Any, **kwargs: Any) -> Any:
+        with _dot_needed():
+            return super().render(*args, **kwargs)
+
+    def svg(self) -> str:
+        """The drawing as SVG text (runs ``dot``)."""
+        return self.pipe(format="svg", encoding="utf-8")
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+
+# --- text in labels ----------------------------------------------------------------------
+
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "<BR/>"}
+
+
+def _visible(c: str) -> str:
+    code = ord(c)
+    if (code < 0x20 and c not in "\t\n") or 0x7F <= code < 0xA0:
+        return f"\\x{code:02x}"
+    if 0xD800 <= code < 0xE000:  # a lone surrogate cannot be written as UTF-8
+        return f"\\u{code:04x}"
+    return c
+
+
+def _clean(text: str) -> str:
+    """Newlines normalised; control characters and lone surrogates made visible."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text.isprintable():
+        return text
+    return "".join(_visible(c) for c in text)
+
+
+def html_text(text: str) -> str:
+    """``text`` made safe for the inside of a Graphviz HTML-like label, shown as written."""
+    return "".join(_ENTITIES.get(c, c) for c in _clean(text))
+
+
+def plain_text(text: str) -> str:
+    """``text`` for a plain (non-HTML) label or tooltip: the graphviz package's escaping."""
+    return graphviz.escape(_clean(text))
+
+
+def number(x: Any, precision: int) -> str:
+    """A float shown with ``precision`` significant digits (``-0`` shown as ``0``)."""
+    if not isinstance(x, float):
+        x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return f"{x + 0.0:.{precision}g}"

@@ -1,0 +1,244 @@
+"""`explain`: the backward pass as chain-rule steps (upstream × local derivative = contribution).
+
+Local derivatives are read off the op table through :func:`autodiff.backward.local_partials`
+and their formulas are the table's ``derivative_formulas`` text: nothing here knows any math.
+The steps come in the order ``backward()`` takes (the tape's when the graph is the newest
+one on it, else a topological sort) and the running sums are added in that same order, so
+each input's last running sum is bit for bit the ``.grad`` that ``backward()`` leaves.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from . import tape as _tape
+from .backward import _rule_error, local_partials, topological_order
+from .drawing import number
+from .ops import UNARY, Op
+from .value import Value
+
+
+class Contribution(NamedTuple):
+    """What one step sends to one input: ``contribution = local_derivative × upstream``."""
+
+    input: Value
+    local_derivative: float  # ∂node/∂input, from the op table's rule
+    contribution: float  # local_derivative × the step's upstream gradient
+    formula: str  # the op table's text for this local derivative, e.g. "b" for ∂(a × b)/∂a
+    running_sum: float  # the input's gradient so far, this contribution included
+    operand: str  # "a" or "b": which operand of the op the input is (as in `formula`)
+
+
+@dataclass(frozen=True)
+class Step:
+    """``node`` sends its gradient ``upstream`` (∂output/∂node) on to its inputs."""
+
+    index: int
+    node: Value
+    upstream: float
+    contributions: tuple[Contribution, ...]
+
+    @property
+    def op(self) -> Op:
+        return self.node._op
+
+
+def value_operands(node: Value) -> list[tuple[str, Value]]:
+    """``(operand name, Value)`` for each Value operand of ``node``, in order."""
+    op = node._op
+    if op is None:
+        return []
+    if op.kind is UNARY:
+        return [("a", node._a)]
+    return [(role, v) for role, v in (("a", node._a), ("b", node._b)) if type(v) is Value]
+
+
+def backward_order(output: Value, order: list[Value] | None = None) -> list[Value]:
+    """The op nodes of ``output``'s graph in the order ``backward()`` sends their gradients."""
+    order = topological_order(output) if order is None else order
+    ops = [node for node in reversed(order) if node._op is not None]
+    tape = _tape.current_or_none()
+    if tape is None or output._tape is not tape or not tape.pure:
+        return ops
+    nodes = tape.nodes
+    end = next((i for i in range(len(nodes) - 1, -1, -1) if nodes[i] is output), None)
+    if end is None:
+        return ops
+    in_graph = {id(node) for node in ops}
+    on_tape = [node for node in reversed(nodes[:end + 1]) if id(node) in in_graph]
+    return on_tape if len(on_tape) == len(ops) else ops
+
+
+def _name(node: Value, index: int) -> str:
+    return node.label if node.label else f"#{index}"
+
+
+class Explanation:
+    """The steps of one backward pass from ``output`` (seeded with ``seed``)."""
+
+    def __init__(self, output: Value, seed: float, order: list[Value], steps: list[Step]) -> None:
+        self.output = output
+        self.seed = seed
+        self.order = order
+        self.steps: tuple[Step, ...] = tuple(steps)
+        self._index = {id(node): i for i, node in enumerate(order)}
+
+    def name(self, node: Value) -> str:
+        """How tables and drawings name ``node``: its label, else ``#i`` (its topological index)."""
+        return _name(node, self._index[id(node)])
+
+    def gradients_after(self, k: int) -> dict[int, float]:
+        """Gradient received so far by each node (by id) once steps 0..k are done."""
+        if not -1 <= k < len(self.steps):
+            raise ValueError(f"step {k} is out of range: there are {len(self.steps)} steps")
+        grads = {id(self.output): self.seed}
+        for step in self.steps[:k + 1]:
+            for c in step.contributions:
+                grads[id(c.input)] = c.running_sum
+        return grads
+
+    def gradient(self, node: Value) -> float:
+        """∂output/∂node × seed, as this pass computes it (0.0 for a node it never reaches)."""
+        return self.gradients_after(len(self.steps) - 1).get(id(node), 0.0)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __iter__(self) -> Iterator[Step]:
+        return iter(self.steps)
+
+    def __getitem__(self, k: int) -> Step:
+        return self.steps[k]
+
+    def __repr__(self) -> str:
+        return (f"<Explanation of {self.name(self.output)!r}: {len(self.steps)} steps, "
+                f"seed {self.seed!r}>")
+
+    # --- tables ------------------------------------------------------------------------
+
+    def expression(self, node: Value, precision: int = 6) -> str:
+        """What ``node`` computes, in its inputs' names, e.g. ``x × w`` or ``σ(z1[0])``."""
+        op, a, b = node._op, node._a, node._b
+        if op is None:
+            return "leaf"
+
+        def show(v: Any) -> str:
+            return self.name(v) if type(v) is Value else number(v, precision)
+
+        if op.kind is UNARY:
+            if op.name == "neg":
+                return f"−{show(a)}"
+            return f"|{show(a)}|" if op.name == "abs" else f"{op.symbol}({show(a)})"
+        return f"{show(a)} {op.symbol} {show(b)}"
+
+    def rows(self, precision: int = 6) -> list[list[str]]:
+        """The table's cells: one row per contribution (step columns on its first row)."""
+        rows = []
+        for step in self.steps:
+            for j, c in enumerate(step.contributions):
+                head = ([str(step.index), self.name(step.node), self.expression(step.node,
+                        precision), number(step.upstream, precision)] if j == 0 else [""] * 4)
+                rows.append([*head, self.name(c.input), f"∂/∂{c.operand} = {c.formula}",
+                             number(c.local_derivative, precision),
+                             number(c.contribution, precision), number(c.running_sum, precision)])
+        return rows
+
+    HEADER = ("step", "node", "computes", "upstream", "input", "local derivative (op table)",
+              "local", "contribution", "input's grad so far")
+
+    def _title(self, precision: int) -> str:
+        return (f"Backward pass of {_one_line(self.name(self.output))} = "
+                f"{number(self.output.data, precision)} (seed {number(self.seed, precision)}): "
+                f"{len(self.steps)} steps; each sends upstream × local derivative = "
+                "contribution to its inputs")
+
+    def leaf_gradients(self) -> list[tuple[str, float]]:
+        final = self.gradients_after(len(self.steps) - 1)
+        return [(self.name(n), final.get(id(n), 0.0)) for n in self.order if n._op is None]
+
+    def to_text(self, precision: int = 6) -> str:
+        """A plain-text table (what ``str()`` prints)."""
+        cells = [[_one_line(c) for c in row] for row in [list(self.HEADER), *self.rows(precision)]]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(self.HEADER))]
+        lines = [self._title(precision), ""]
+        for r, row in enumerate(cells):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            if r == 0:
+                lines.append("  ".join("─" * w for w in widths))
+        leaves = ", ".join(f"{_one_line(n)} = {number(g, precision)}"
+                           for n, g in self.leaf_gradients())
+        lines += ["", f"Leaf gradients: {leaves}" if leaves else "No leaves."]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_markdown(self, precision: int = 6) -> str:
+        """The same table as Markdown, for docs and notebooks."""
+        def row(cells: list[str]) -> str:
+            return "| " + " | ".join(_markdown_cell(c) for c in cells) + " |"
+
+        lines = [self._title(precision), "", row(list(self.HEADER)),
+                 "|" + "|".join("---" for _ in self.HEADER) + "|"]
+        lines += [row(r) for r in self.rows(precision)]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def save_frames(self, folder: str | Path, **draw_options: Any) -> Path:
+        """One SVG per step and an ``index.html`` that pages through them (works offline).
+
+        ``draw_options`` go to :func:`autodiff.draw`. Returns the path of ``index.html``.
+        """
+        from .frames import save_frames
+        return save_frames(self, folder, **draw_options)
+
+
+def _one_line(text: str) -> str:
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
+def _markdown_cell(text: str) -> str:
+    return _one_line(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
+def explain(output: Value, seed: float = 1.0) -> Explanation:
+    """The backward pass from ``output`` as chain-rule steps; ``.grad`` is left untouched."""
+    if not isinstance(output, Value):
+        raise TypeError(f"explain needs a Value output, got {type(output).__name__}")
+    if isinstance(seed, (Value, bool)) or not isinstance(seed, (int, float)):
+        raise TypeError(f"the seed gradient must be a float, got {type(seed).__name__}")
+    seed = float(seed)
+    order = topological_order(output)
+    received: dict[int, float] = {id(output): seed}
+    steps = []
+    for index, node in enumerate(backward_order(output, order)):
+        upstream = received.get(id(node), 0.0)
+        operands = value_operands(node)
+        try:
+            locals_ = [partial for _, partial in local_partials(node)]
+        except (ArithmeticError, ValueError) as exc:
+            if upstream != 0.0:
+                raise _rule_error(node, exc) from None
+            locals_ = [math.nan] * len(operands)  # backward sends nothing from here either
+        formulas = node._op.derivative_formulas
+        contributions = []
+        for (role, parent), local in zip(operands, locals_, strict=True):
+            key = id(parent)
+            if upstream != 0.0:
+                contribution = upstream * local
+                received[key] = received.get(key, 0.0) + contribution
+            else:  # as backward(): a node with no gradient sends nothing
+                contribution = 0.0
+                received.setdefault(key, 0.0)
+            formula = formulas[0 if role == "a" else 1]
+            contributions.append(Contribution(parent, local, contribution, formula,
+                                              received[key], role))
+        steps.append(Step(index, node, upstream, tuple(contributions)))
+    return Explanation(output, seed, order, steps)
+
