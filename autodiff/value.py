@@ -219,6 +219,8 @@ def _binary_method(name: str, reflected: bool) -> Callable[[Value, Any], Value]:
             data = forward(x, y)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(used, (a, b), exc) from None
+        if data - data != 0.0:  # inf (or nan): + - × ÷ overflowed without raising
+            raise _op_error(used, (a, b), OverflowError("the float result is not finite"))
         out = _new(Value)
         out.data = data
         out.grad = 0.0
