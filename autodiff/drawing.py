@@ -70,7 +70,8 @@ class Drawing(graphviz.Digraph):
 
 # --- text in labels ----------------------------------------------------------------------
 
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "<BR/>"}
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "<BR/>",
+             "\t": " "}  # Graphviz drops a tab inside an HTML-like label
 
 
 def _visible(c: str) -> str:

@@ -171,7 +171,8 @@ class _Renderer:
             if self.marks.node_marked(node) else ("0", "black", "")
         label = (f'<<TABLE BORDER="{border}" COLOR="{color}" CELLBORDER="1" CELLSPACING="0" '
                  f'CELLPADDING="4"{bg}>{"".join(rows)}</TABLE>>')
-        tooltip = f"{self.name(node)}: data {node.data!r}, grad {grad!r}"
+        tooltip = f"{self.name(node)}: data {node.data!r}"
+        tooltip += f", grad {grad!r}" if self.options.show_grad else ""
         return label, plain_text(tooltip)
 
     def op_label(self, node: Value) -> str:
