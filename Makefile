@@ -17,7 +17,7 @@ test: $(INSTALLED)
 	$(BIN)/python -m pytest
 
 demo: $(INSTALLED)
-	$(BIN)/python demos/tour.py
+	$(BIN)/python demos/xor.py
 
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
