@@ -16,10 +16,10 @@ import operator
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+from . import tape as _tape
 from .backward import gradients, topological_order
 from .ops import FLOAT_MATH, UNARY, Op
-from .symbols import SYMBOL_MATH, Sym, constant, name
-from . import tape as _tape
+from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
 from .tape import enable_grad, no_grad
 from .value import _DUNDER, Value
 
@@ -28,6 +28,7 @@ from .value import _DUNDER, Value
 _OPERATOR_FORWARDS = (operator.add, operator.sub, operator.mul, operator.truediv,
                       operator.pow, operator.neg, operator.abs)
 _TERMS_PER_LINE = 8  # a gradient summed over more uses is written over several lines
+_CHECKS_PER_LINE = 16
 _FILENAME = "<autodiff.compile_grad>"
 
 
@@ -133,6 +134,21 @@ def _creation_order(output: Any, recorded: list[Value]) -> list[Value]:
     return [v for v in reachable if id(v) not in seen] + traced
 
 
+def _forward_expression(op: Op, args: list[Sym]) -> Sym:
+    """The expression for ``op.forward(*args)``: the op table's own forward, run on the
+    symbols when it is a Python operator, else called by name. Two checked forwards are
+    written as their operator when that can only fail by raising (and a failure is then
+    replayed on the engine for its error): division, whose check is b ≠ 0, and a power
+    with a constant whole exponent, which cannot leave the reals."""
+    if op.forward in _OPERATOR_FORWARDS:
+        return op.forward(*args)
+    if op.name == "div":
+        return args[0] / args[1]
+    if op.name == "pow" and is_integral(args[1]):
+        return args[0] ** args[1]
+    return Sym(f"{_forward_name(op)}({', '.join(a.text for a in args)})")
+
+
 def _forward_name(op: Op) -> str:
     """The name under which generated code calls ``op.forward``."""
     if getattr(FLOAT_MATH, op.name, op.forward) is op.forward:
@@ -151,6 +167,8 @@ class _Generator:
         self.own_name: dict[int, str] = {id(v): f"x{i}" for i, v in enumerate(inputs)}
         self.lines: list[str] = []
         self.count = 0
+        # Names whose value the engine's binary ops would refuse if not finite.
+        self.checked: dict[str, None] = {}
 
     def new_name(self) -> str:
         self.count += 1
@@ -174,14 +192,16 @@ class _Generator:
             args = self.operand_syms(node)
             if all(a.const is not None for a in args):
                 value = constant(node.data)  # a constant subexpression: evaluated already
-            elif op.forward in _OPERATOR_FORWARDS:
-                value = op.forward(*args)
             else:
-                value = Sym(f"{_forward_name(op)}({', '.join(a.text for a in args)})")
+                value = _forward_expression(op, args)
             if not value.is_atom:
                 target = self.new_name()
                 self.own_name[id(node)] = target
                 value = self.emit(target, value, f"{op.name}: {op.formula}")
+                if op.kind != UNARY:
+                    self.checked[target] = None
+            elif op.kind != UNARY:  # folded (x + 0, x · 1, x · 0): the engine checks x + 0
+                self.checked.update((a.text, None) for a in args if a.const is None)
             self.sym[id(node)] = value
 
     # --- reverse -----------------------------------------------------------------------
@@ -206,10 +226,10 @@ class _Generator:
             grad, sources = pending.pop(id(node))
             if not grad.is_atom and id(node) in self.own_name:
                 grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
-            contributions = self.contributions(node, op, grad)
+            contributions = self.contributions(node, op, grad, sources)
             if not grad.is_atom and any(c is not grad for _, c, _ in contributions):
                 grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
-                contributions = self.contributions(node, op, grad)
+                contributions = self.contributions(node, op, grad, sources)
             for parent, contribution, source in contributions:
                 self.accumulate(pending, parent, contribution, source)
         grads = {}
@@ -219,11 +239,13 @@ class _Generator:
                 grads[id(v)] = self.emit(f"g_x{i}", grad, "from " + "; ".join(sources))
         return grads
 
-    def contributions(self, node: Value, op: Op, grad: Sym) -> list[tuple[Value, Sym, str]]:
-        """``(parent, grad · ∂node/∂parent, description)`` for each live parent; 0s vanish."""
+    def contributions(self, node: Value, op: Op, grad: Sym, sources: list[str]
+                      ) -> list[tuple[Value, Sym, str]]:
+        """``(parent, grad · ∂node/∂parent, description)`` for each live parent; 0s vanish.
+        A node that folded into its operand (x + 0, 1 · x) passes its gradient through."""
         args = self.operand_syms(node)
         out = self.sym[id(node)]
-        child = self.own_name.get(id(node), "a folded node")
+        child = self.own_name.get(id(node))
         found = []
         for i, parent in enumerate(node.operands):
             if not self.live(parent):
@@ -232,7 +254,7 @@ class _Generator:
             if contribution.is_const(0.0):
                 continue
             wrt = "" if op.kind == UNARY else f" ∂/∂{'ab'[i]}"
-            found.append((parent, contribution,
+            found.append((parent, contribution, "; ".join(sources) if child is None else
                           f"{child} {op.name}{wrt} = {op.derivative_formulas[i]}"))
         return found
 
@@ -263,6 +285,7 @@ def _generate(inputs: list[Value], output: Any, order: list[Value]) -> tuple[str
     body = [
         "# forward: one line per op node, in the order f made them",
         *forward_lines,
+        *_finite_check(list(gen.checked), params),
         "# reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)",
         *gen.lines,
         f"return {value.text}, ({grad_tuple})",
@@ -277,6 +300,20 @@ def _generate(inputs: list[Value], output: Any, order: list[Value]) -> tuple[str
         "",
     ])
     return source, gen.order
+
+
+def _finite_check(names: list[str], params: str) -> list[str]:
+    """Lines that replay the trace on the engine if a binary op's result is inf or nan
+    (the engine raises OverflowError there); one sum checks them all at once."""
+    if not names:
+        return []
+    chunks = [names[i:i + _CHECKS_PER_LINE] for i in range(0, len(names), _CHECKS_PER_LINE)]
+    lines = ["# the engine refuses an inf or nan from + − × ÷ ^: check them all at once",
+             f"finite = {' + '.join(chunks[0])}"]
+    lines += [f"finite = finite + {' + '.join(chunk)}" for chunk in chunks[1:]]
+    lines += ["if finite - finite != 0.0:",
+              f"    replay_on_engine({params})  # raises the eager engine's error, if any"]
+    return lines
 
 
 def _apply(op: Op, operands: list[Any]) -> Value:

@@ -100,6 +100,10 @@ class Sym:
         folded = _fold(float.__pow__, self, b)
         if folded is not None:
             return folded
+        if b.is_const(1.0):  # x ** 1 is x and x ** 0 is 1 for every float x, nan included
+            return self
+        if b.is_const(0.0):
+            return constant(1.0)
         return Sym(f"{_wrap(self, ATOM)} ** {_wrap(b, ATOM)}", POWER)
 
     def __rpow__(self, other: Any) -> Sym:
@@ -187,6 +191,28 @@ def _symbolic_call(function_name: str, function: Callable[..., float]) -> Callab
     return call
 
 
-# The namespace ``m`` on symbols: each function of FLOAT_MATH becomes a call to itself.
+def is_integral(x: Sym) -> bool:
+    """A constant whole number: ``a ** x`` is then a real float for every float a, or
+    raises (ZeroDivisionError, OverflowError); it never turns complex."""
+    return x.const is not None and math.isfinite(x.const) and x.const.is_integer()
+
+
+_call_scaled_pow = _symbolic_call("scaled_pow", FLOAT_MATH.scaled_pow)
+
+
+def _scaled_pow(c: Any, a: Any, e: Any) -> Sym:
+    """FLOAT_MATH.scaled_pow on symbols: c · a**e, and 0 when c == 0. With constants c ≠ 0
+    and a whole e it is plain arithmetic (as VALUE_MATH writes it for Values)."""
+    c, a, e = as_sym(c), as_sym(a), as_sym(e)
+    if c.is_const(0.0):
+        return constant(0.0)
+    if c.const is not None and is_integral(e):
+        return c * a ** e
+    return _call_scaled_pow(c, a, e)
+
+
+# The namespace ``m`` on symbols: each function of FLOAT_MATH becomes a call to itself,
+# except that scaled_pow with constant factor and whole exponent is written out.
 SYMBOL_MATH = SimpleNamespace(**{fn_name: _symbolic_call(fn_name, fn)
                                  for fn_name, fn in vars(FLOAT_MATH).items()})
+SYMBOL_MATH.scaled_pow = _scaled_pow
