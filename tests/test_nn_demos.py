@@ -1,0 +1,44 @@
+"""The nn demos run as scripts (with small settings, through their environment variables)."""
+
+import json
+import runpy
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = json.loads((ROOT / "reference" / "seed_xor.json").read_text(encoding="utf-8"))
+
+
+def test_xor_demo_prints_the_seeds_figures_and_writes_the_graph(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XOR_EPOCHS", "11")
+    monkeypatch.setenv("XOR_REPORT_EVERY", "5")
+    monkeypatch.setenv("DEMO_OUT", str(tmp_path))
+    runpy.run_path(str(ROOT / "demos" / "xor.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    errors = [line for line in out.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 3  # epochs 0, 5, 10
+    first = float(errors[0].removeprefix("Error:"))
+    assert first == pytest.approx(REFERENCE["error_trace"][0]["mean_abs_error"], rel=1e-12)
+    assert "output after training:" in out
+    assert "error trace: matches the seed" in out
+    assert "δ(1)" in out and "δ(2)" in out and "closed form: delta_backprop" in out
+    assert "-1.726822e-02" in out  # δ(1) of sample 0, unit 0, from the reference
+    graph = tmp_path / ("xor_sample0_graph.svg" if shutil.which("dot") else
+                        "xor_sample0_graph.dot")
+    assert graph.exists() and "θ0[0,0]" in graph.read_text(encoding="utf-8")
+
+
+def test_moons_demo_trains_and_writes_both_pictures(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MOONS_SAMPLES", "20")
+    monkeypatch.setenv("MOONS_EPOCHS", "2")
+    monkeypatch.setenv("MOONS_GRID", "6")
+    monkeypatch.setenv("DEMO_OUT", str(tmp_path))
+    runpy.run_path(str(ROOT / "demos" / "moons.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert "trained 2 epochs" in out and "accuracy" in out
+    boundary = (tmp_path / "moons_boundary.svg").read_text(encoding="utf-8")
+    assert boundary.startswith("<svg") and boundary.count("<circle") == 20
+    assert boundary.count("<rect") == 1 + 6 * 6
+    assert "<polyline" in (tmp_path / "moons_loss.svg").read_text(encoding="utf-8")
