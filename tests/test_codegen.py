@@ -1,0 +1,334 @@
+"""compile_grad: generated code equals the eager engine, reads well, cannot be injected."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import math
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import build_small_graph, expressions, floats_in, small_graphs
+
+from autodiff import DomainError, Value, compile_grad, no_grad, value_and_grad
+from autodiff import tape as tape_module
+from autodiff.symbols import SYMBOL_MATH, Sym, constant, name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def eager(f, args):
+    """Value and gradients from the eager engine: forward on Values, then backward()."""
+    xs = [Value(a) for a in args]
+    out = f(*xs)
+    if not isinstance(out, Value):
+        return out, tuple(0.0 for _ in xs)
+    out.backward()
+    return out.data, tuple(x.grad for x in xs)
+
+
+def assert_close(a: float, b: float) -> None:
+    assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), (a, b)
+
+
+def assert_same_results(compiled, expected) -> None:
+    value, grads = compiled
+    assert_close(value, expected[0])
+    assert len(grads) == len(expected[1])
+    for g, e in zip(grads, expected[1], strict=True):
+        assert_close(g, e)
+
+
+# --- equal to the eager engine ---------------------------------------------------------
+
+@given(expressions(max_arity=3, kinks=True), st.data())
+def test_random_expressions_equal_the_eager_engine(case, data):
+    expression, args = case
+    g = compile_grad(expression, expression.arity)  # traced at the default example point
+    assert_same_results(g(*args), eager(expression, args))
+    other = data.draw(st.tuples(*(floats_in(-2.0, 2.0) for _ in args)))
+    assert_same_results(g(*other), eager(expression, other))
+
+
+@given(small_graphs())
+def test_graphs_with_shared_nodes_equal_the_eager_engine(case):
+    steps, leaves = case
+
+    def f(*xs):
+        return build_small_graph(steps, xs)[-1]
+
+    g = compile_grad(f, len(leaves), example=leaves)
+    assert_same_results(g(*leaves), eager(f, leaves))
+
+
+@given(expressions(max_arity=2))
+def test_compiled_equals_value_and_grad(case):
+    expression, args = case
+    argnums = tuple(range(expression.arity))
+    value, grads = value_and_grad(expression, argnums)(*args)
+    assert_same_results(compile_grad(expression, expression.arity)(*args), (value, grads))
+
+
+def test_long_chains_and_many_uses_compile():
+    def chain(x, w):
+        y = x
+        for i in range(3000):
+            y = y * w if i % 2 else y + w
+        return y
+
+    g = compile_grad(chain, 2, example=[0.5, 0.999])
+    assert_same_results(g(0.3, 0.9995), eager(chain, (0.3, 0.9995)))
+
+    def many_uses(x):
+        return sum((x * float(k)).sin() for k in range(200))
+
+    g = compile_grad(many_uses, 1)
+    assert_same_results(g(0.7), eager(many_uses, (0.7,)))
+    assert max(len(line) for line in g.source.splitlines()) < 600  # sums split over lines
+
+
+# --- the generated source --------------------------------------------------------------
+
+GOLDEN = '''\
+def compiled_grad(x0, x1):
+    try:
+        # forward: one line per op node, in the order f made them
+        t0 = x0 * x1  # mul: a × b
+        t1 = sigmoid(t0)  # sigmoid: σ(a) = 1/(1 + e^−a)
+        t2 = log(x0)  # log: ln a
+        t3 = t1 + t2  # add: a + b
+        # the engine refuses an inf or nan from + − × ÷ ^: check them all at once
+        finite = t0 + t3
+        if finite - finite != 0.0:
+            replay_on_engine(x0, x1)  # raises the eager engine's error, if any
+        # reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)
+        g_t0 = t1 * (1.0 - t1)  # from t1 sigmoid = out·(1 − out) = σ(a)(1 − σ(a))
+        g_x0 = 1.0 / x0 + g_t0 * x1  # from t2 log = 1/a; t0 mul ∂/∂a = b
+        g_x1 = g_t0 * x0  # from t0 mul ∂/∂b = a
+        return t3, (g_x0, g_x1)
+    except (ArithmeticError, ValueError):
+        replay_on_engine(x0, x1)  # raises the eager engine's error
+        raise
+'''
+
+
+def small(x, y):
+    return (x * y).sigmoid() + x.log()
+
+
+def test_source_of_a_small_function_reads_like_the_chain_rule():
+    g = compile_grad(small, 2)
+    assert g.source == GOLDEN
+    assert g.nargs == 2
+
+
+def test_source_is_deterministic_and_independent_of_the_example_point():
+    sources = {compile_grad(small, 2, example=p).source for p in ([0.5, 1.0], [3.0, -2.0])}
+    assert sources == {GOLDEN}
+
+
+def test_every_body_line_is_one_assignment_with_a_comment():
+    g = compile_grad(lambda x, y: (x * y + x.tanh() - y / 3.0) ** 2.0, 2)
+    for line in g.source.splitlines():
+        if re.match(r"\s+(t|g_)\w* = ", line):
+            assert re.fullmatch(r"\s+(t\d+|g_[xt]\d+) = [^=;]+  # .+", line), line
+
+
+def test_constants_fold():
+    g = compile_grad(lambda x, y: x * 1.0 + 0.0 * y + (2.0 * 3.0 - 6.0) * x, 2)
+    assert g(4.0, 5.0) == (4.0, (1.0, 0.0))
+    assert "* 1.0" not in g.source and "0.0 * " not in g.source and "6.0" not in g.source
+    assert "t0" not in g.source  # nothing left to compute: the result is x0 itself
+
+    captured = Value(2.0) * 3.0  # a Value from outside f is a constant of the trace
+    g = compile_grad(lambda x: x * captured, 1)
+    assert g(5.0) == (30.0, (6.0,))
+    assert "6.0" in g.source
+
+
+def test_results_that_do_not_depend_on_the_inputs():
+    assert compile_grad(lambda x, y: 3.5, 2)(1.0, 2.0) == (3.5, (0.0, 0.0))
+    assert compile_grad(lambda x, y: x, 2)(1.5, 2.0) == (1.5, (1.0, 0.0))
+    assert compile_grad(lambda: Value(2.0).exp(), 0)() == (math.exp(2.0), ())
+    assert compile_grad(lambda x: (x * 0.0).exp(), 1)(7.0) == (1.0, (0.0,))
+
+
+def test_tracing_leaves_the_callers_tape_alone():
+    before = list(tape_module.current().nodes)
+    compile_grad(small, 2)
+    assert tape_module.current().nodes == before
+    with no_grad():  # tracing records even inside no_grad
+        g = compile_grad(small, 2)
+    assert_same_results(g(0.5, 1.5), eager(small, (0.5, 1.5)))
+
+
+# --- security: user data never becomes code ----------------------------------------------
+
+HOSTILE = ['"); import os; os.system("echo pwned"); #', "x\nimport os\n", "'''", '"""',
+           "\\", "t0 = 1/0", "# -*- coding: rot13 -*-", "\x00", "\u2028 x"]
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_hostile_labels_names_and_docstrings_do_not_enter_the_source(label):
+    def f(x, y):
+        x.label = label
+        z = x * y
+        z.label = label
+        out = z.log()
+        out.label = label
+        return out
+
+    f.__name__ = f.__qualname__ = label
+    f.__doc__ = label
+    g = compile_grad(f, 2, example=[1.0, 2.0])
+    assert label not in g.source
+    assert g.source == compile_grad(lambda x, y: (x * y).log(), 2, example=[1.0, 2.0]).source
+    assert_same_results(g(2.0, 3.0), (math.log(6.0), (0.5, 1.0 / 3.0)))
+    with pytest.raises(DomainError) as error:
+        g(-2.0, 3.0)
+    assert repr(label) in str(error.value)  # labels reach error messages, as data
+
+
+# --- misuse -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("f", [
+    lambda x: x * 2.0 if x > 0 else -x,
+    lambda x: x if x else x + 1.0,
+    lambda x: max(x, 0.0),
+    lambda x: (x.sin() < x.cos()) * 1.0,
+])
+def test_data_dependent_control_flow_is_refused_with_an_explanation(f):
+    with pytest.raises(TypeError, match=r"compile_grad.*single trace.*control flow") as error:
+        compile_grad(f, 1)
+    assert isinstance(error.value.__cause__, TypeError)
+
+
+def test_branching_on_data_specialises_to_the_trace():
+    g = compile_grad(lambda x: x * 2.0 if x.data > 0 else -x, 1, example=[1.0])
+    assert g(-3.0) == (-6.0, (2.0,))  # the branch taken at the example, as documented
+
+
+def test_other_type_errors_in_f_pass_through():
+    with pytest.raises(TypeError, match="unsupported operand"):
+        compile_grad(lambda x: x + "1", 1)
+
+
+def test_calling_with_the_wrong_number_of_arguments():
+    g = compile_grad(small, 2)
+    for args in ((), (1.0,), (1.0, 2.0, 3.0)):
+        with pytest.raises(TypeError, match="positional argument"):
+            g(*args)
+
+
+@pytest.mark.parametrize("nargs", [-1, 1.0, True, "2", None])
+def test_bad_nargs(nargs):
+    with pytest.raises(TypeError, match="nargs"):
+        compile_grad(small, nargs)
+
+
+def test_bad_arguments_to_compile_grad():
+    with pytest.raises(TypeError, match="callable"):
+        compile_grad(3.0, 1)
+    with pytest.raises(ValueError, match="example has 1 values but nargs is 2"):
+        compile_grad(small, 2, example=[1.0])
+    with pytest.raises(TypeError, match=r"example\[1\]"):
+        compile_grad(small, 2, example=[1.0, "2"])
+    with pytest.raises(TypeError, match="must return a Value or a number"):
+        compile_grad(lambda x: [x], 1)
+
+
+# --- domain errors: the engine's own, naming op, operand and label ------------------------
+
+def eager_error(f, args):
+    """The engine's error for f at args, its inputs labelled like the generated code's."""
+    with pytest.raises((ArithmeticError, ValueError)) as error:
+        f(*(Value(a, f"x{i}") for i, a in enumerate(args))).backward()
+    return error.value
+
+
+@pytest.mark.parametrize(("f", "args"), [
+    (lambda x: x.log(), (0.0,)),
+    (lambda x: x.log(), (-1.0,)),
+    (lambda x: x.sqrt(), (-4.0,)),
+    (lambda x: x.sqrt(), (0.0,)),  # the forward is fine, the derivative 1/(2√a) is not
+    (lambda x, y: x / y, (1.0, 0.0)),
+    (lambda x, y: x ** y, (-8.0, 1.0 / 3.0)),
+    (lambda x: x ** -1.0, (0.0,)),
+    (lambda x: x.exp(), (1000.0,)),
+    (lambda x, y: (x * y).sigmoid(), (1e200, 1e200)),  # overflow the sigmoid would hide
+    (lambda x: (x * 0.0).sigmoid() + x, (math.inf,)),  # folded x · 0: the engine checks it
+])
+def test_errors_are_the_eager_engines(f, args):
+    g = compile_grad(f, len(args), example=[0.5 + 0.25 * i for i in range(len(args))])
+    expected = eager_error(f, args)
+    with pytest.raises(type(expected)) as error:
+        g(*args)
+    assert str(error.value) == str(expected)
+    assert error.value.__suppress_context__  # no "during handling of..." noise
+
+
+def test_a_false_alarm_of_the_finite_check_changes_nothing():
+    def f(x):  # t0 = 1.5e308 and t2 = 1.25e308 are finite; the check's sum is not
+        return (x * 1.5) * 1e-300 + (x * 1.25) * 1e-300
+
+    g = compile_grad(f, 1)
+    assert_same_results(g(1e308), eager(f, (1e308,)))
+
+
+# --- code-generation symbols ----------------------------------------------------------------
+
+def test_symbols_print_python_that_keeps_the_evaluation_order():
+    a, b, c = name("a"), name("b"), name("c")
+    assert (a - (b - c)).text == "a - (b - c)"
+    assert (a + (b + c)).text == "a + (b + c)"
+    assert ((a + b) * c).text == "(a + b) * c"
+    assert (a / (b * c)).text == "a / (b * c)"
+    assert (-(a ** b)).text == "-a ** b"
+    assert ((-a) ** b).text == "(-a) ** b"
+    minus_a = -a
+    assert (-minus_a).text == "-(-a)"
+    assert (a * -1.0).text == "-a" and (a * 0.0).const == 0.0 and (0.0 + a) is a
+    assert (constant(2.0) * 3.0).const == 6.0
+    assert [constant(v).text for v in (math.inf, -math.inf, -0.0, 1e-300)] == [
+        "inf", "-inf", "-0.0", "1e-300"]
+    assert math.isnan(constant(math.nan).const)
+    assert SYMBOL_MATH.scaled_pow(2.0, a, 1.0).text == "2.0 * a"
+    assert SYMBOL_MATH.scaled_pow(a, b, 0.5).text == "scaled_pow(a, b, 0.5)"
+    assert SYMBOL_MATH.cos(0.0).const == 1.0
+
+
+def test_a_rule_that_branches_on_a_symbol_is_an_error():
+    with pytest.raises(TypeError, match="branch-free"):
+        bool(name("a") > 0)
+    with pytest.raises(TypeError, match="cannot use str"):
+        Sym("a") + "b"
+
+
+# --- the seed, compiled ----------------------------------------------------------------------
+
+def load_seed_benchmark():
+    spec = importlib.util.spec_from_file_location("seed_compiled",
+                                                  ROOT / "benchmarks" / "seed_compiled.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_seed_training_compiled_lands_on_the_seeds_final_weights():
+    seed = load_seed_benchmark()
+    reference = json.loads((ROOT / "reference" / "seed_xor.json").read_text())
+    theta, _ = seed.train_seed_compiled(60000)
+    assert seed.max_relative_difference(theta, reference["final_theta"]) < 1e-9
+    initial, _ = seed.train_seed_compiled(0)
+    assert seed.max_relative_difference(initial, reference["initial_theta"]) == 0.0
+
+
+def test_seed_compiled_gradient_equals_the_eager_engine():
+    seed = load_seed_benchmark()
+    theta = seed.seed_initial_theta()
+    g = compile_grad(seed.seed_error, 16, example=theta)
+    assert_same_results(g(*theta), eager(seed.seed_error, theta))
