@@ -193,7 +193,8 @@ class _Renderer:
         if o.max_nodes is not None and count > o.max_nodes:
             from .render_summary import summary
             return summary(self, count)
-        g = Drawing(name="autodiff", graph_attr={"rankdir": o.rankdir},
+        g = Drawing(name="autodiff", graph_attr={"rankdir": o.rankdir,
+                                                 "fontname": "Helvetica,Arial,sans-serif"},
                     node_attr={"fontname": "Helvetica,Arial,sans-serif", "fontsize": "11"},
                     edge_attr={"fontname": "Helvetica,Arial,sans-serif", "fontsize": "9",
                                "color": "#5f6368", "arrowsize": "0.7"})
