@@ -127,7 +127,10 @@ class Explanation:
             return "leaf"
 
         def show(v: Any) -> str:
-            return self.name(v) if type(v) is Value else number(v, precision)
+            if type(v) is not Value:
+                return number(v, precision)
+            name = self.name(v)
+            return f"({name})" if " " in name and op.kind is not UNARY else name
 
         if op.kind is UNARY:
             if op.name == "neg":

@@ -46,7 +46,7 @@ E.backward()
 print(f"The seed's 3-4-1 network on sample x = {x}, y = {y}: a2 = {a2.data:.6f}, "
       f"E = ½(a2 − y)² = {E.data:.6f}")
 print(f"{len(e.steps)} backward steps; the first ones:\n")
-print("\n".join(str(e).splitlines()[2:12]), "\n  ...\n")
+print("\n".join(str(e).splitlines()[2:12]) + "\n  ...\n")
 
 # %% Helpers: find nodes by label, read a local derivative off the explained steps.
 nodes = {v.label: v for v in e.order if v.label}
