@@ -18,27 +18,22 @@ from typing import Any, Protocol
 
 from . import tape as _tape
 from .backward import gradients, topological_order
+from .generate import OPERATOR_FORWARDS, forward_name, generate_source
 from .ops import FLOAT_MATH, UNARY, Op
-from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
 from .tape import enable_grad, no_grad
 from .value import _DUNDER, Value
 
-# Forward functions that are Python operators run on symbols (and print inline); every
-# other op's forward is called by name, so its domain checks stay in the op table.
-_OPERATOR_FORWARDS = (operator.add, operator.sub, operator.mul, operator.truediv,
-                      operator.pow, operator.neg, operator.abs)
-_TERMS_PER_LINE = 8  # a gradient summed over more uses is written over several lines
-_CHECKS_PER_LINE = 16
 _FILENAME = "<autodiff.compile_grad>"
 
 
 class CompiledGrad(Protocol):
-    """``g(*floats) -> (value, grads)``; ``g.source`` is the generated Python."""
+    """``g(*floats) -> (value, grads)`` (and ``aux`` values third, if asked for);
+    ``g.source`` is the generated Python, ``g.nargs`` the number of arguments."""
 
     source: str
     nargs: int
 
-    def __call__(self, *args: float) -> tuple[float, tuple[float, ...]]: ...
+    def __call__(self, *args: float) -> tuple[Any, ...]: ...
 
 
 def compile_grad(f: Callable[..., Any], nargs: int,
@@ -66,12 +61,41 @@ def compile_grad(f: Callable[..., Any], nargs: int,
         raise TypeError(f"nargs must be a non-negative int, got {nargs!r}")
     point = _example_point(nargs, example)
     inputs, output, recorded = _trace(f, point)
-    source, graph = _generate(inputs, output, _creation_order(output, recorded))
-    namespace = _namespace(graph, inputs, output)
+    return _compile(inputs, output, None, recorded)
+
+
+def compile_graph(output: Value | float, inputs: Sequence[Value],
+                  aux: Sequence[Value | float] | None = None) -> CompiledGrad:
+    """Compile a graph already built: ``g(*floats)`` puts the floats in place of the leaf
+    Values ``inputs`` and returns ``(output, (d output/d input, ...))``, plus the values
+    of ``aux`` (other nodes of the graph, e.g. a model's predictions) as a third item
+    when given. Like :func:`compile_grad`, the graph is a trace: it is replayed as it is.
+    """
+    inputs = list(inputs)
+    for i, v in enumerate(inputs):
+        if not isinstance(v, Value) or v.op:
+            shown = repr(v) if isinstance(v, Value) else type(v).__name__
+            raise TypeError(f"inputs[{i}] must be a leaf Value (no op), got {shown}")
+    if len({id(v) for v in inputs}) != len(inputs):
+        raise ValueError("inputs must be distinct Values")
+    for i, x in enumerate([output, *(aux or ())]):
+        if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
+            raise TypeError(f"{'output' if i == 0 else f'aux[{i - 1}]'} must be a Value or "
+                            f"a number, got {type(x).__name__}")
+    tape = _tape.current_or_none()
+    return _compile(inputs, output, None if aux is None else list(aux),
+                    list(tape.nodes) if tape is not None else [])
+
+
+def _compile(inputs: list[Value], output: Any, aux: list[Any] | None,
+             recorded: list[Value]) -> CompiledGrad:
+    order = _creation_order([output, *(aux or ())], recorded)
+    source = generate_source(inputs, output, aux, order)
+    namespace = _namespace(order, inputs, output)
     exec(compile(source, _FILENAME, "exec"), namespace)
     g = namespace["compiled_grad"]
     g.source = source
-    g.nargs = nargs
+    g.nargs = len(inputs)
     return g
 
 
@@ -121,199 +145,21 @@ def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any,
     return inputs, output, recorded
 
 
-def _creation_order(output: Any, recorded: list[Value]) -> list[Value]:
-    """Every node ``output`` depends on, parents first, nodes of the trace in the order
-    ``f`` made them (the order the eager ``backward()`` walks, so sums round alike)."""
-    if not isinstance(output, Value):
-        return []
-    reachable = topological_order(output)
-    wanted = {id(v) for v in reachable}
-    traced = [v for v in recorded if id(v) in wanted]
-    seen = {id(v) for v in traced}
-    # Leaves and nodes made before the trace cannot depend on the trace's nodes.
-    return [v for v in reachable if id(v) not in seen] + traced
-
-
-def _forward_expression(op: Op, args: list[Sym]) -> Sym:
-    """The expression for ``op.forward(*args)``: the op table's own forward, run on the
-    symbols when it is a Python operator, else called by name. Two checked forwards are
-    written as their operator when that can only fail by raising (and a failure is then
-    replayed on the engine for its error): division, whose check is b ≠ 0, and a power
-    with a constant whole exponent, which cannot leave the reals."""
-    if op.forward in _OPERATOR_FORWARDS:
-        return op.forward(*args)
-    if op.name == "div":
-        return args[0] / args[1]
-    if op.name == "pow" and is_integral(args[1]):
-        return args[0] ** args[1]
-    return Sym(f"{_forward_name(op)}({', '.join(a.text for a in args)})")
-
-
-def _forward_name(op: Op) -> str:
-    """The name under which generated code calls ``op.forward``."""
-    if getattr(FLOAT_MATH, op.name, op.forward) is op.forward:
-        return op.name
-    return f"{op.name}_forward"
-
-
-class _Generator:
-    """Writes the lines: forward in topological order, then gradients in reverse."""
-
-    def __init__(self, inputs: list[Value], output: Any, order: list[Value]) -> None:
-        self.inputs = inputs
-        self.output = output
-        self.order = order
-        self.sym: dict[int, Sym] = {id(v): name(f"x{i}") for i, v in enumerate(inputs)}
-        self.own_name: dict[int, str] = {id(v): f"x{i}" for i, v in enumerate(inputs)}
-        self.lines: list[str] = []
-        self.count = 0
-        # Names whose value the engine's binary ops would refuse if not finite.
-        self.checked: dict[str, None] = {}
-
-    def new_name(self) -> str:
-        self.count += 1
-        return f"t{self.count - 1}"
-
-    def emit(self, target: str, expression: Sym, comment: str) -> Sym:
-        self.lines.append(f"{target} = {expression.text}  # {' '.join(comment.split())}")
-        return name(target)
-
-    def operand_syms(self, node: Value) -> list[Sym]:
-        return [self.sym[id(v)] if isinstance(v, Value) else constant(v)
-                for v in node.operands]
-
-    # --- forward ---------------------------------------------------------------------
-    def forward(self) -> None:
-        for node in self.order:
-            op = node._op
-            if op is None:
-                self.sym.setdefault(id(node), constant(node.data))  # a leaf that is not an input
-                continue
-            args = self.operand_syms(node)
-            if all(a.const is not None for a in args):
-                value = constant(node.data)  # a constant subexpression: evaluated already
-            else:
-                value = _forward_expression(op, args)
-            if not value.is_atom:
-                target = self.new_name()
-                self.own_name[id(node)] = target
-                value = self.emit(target, value, f"{op.name}: {op.formula}")
-                if op.kind != UNARY:
-                    self.checked[target] = None
-            elif op.kind != UNARY:  # folded (x + 0, x · 1, x · 0): the engine checks x + 0
-                self.checked.update((a.text, None) for a in args if a.const is None)
-            self.sym[id(node)] = value
-
-    # --- reverse -----------------------------------------------------------------------
-    def live(self, x: Any) -> bool:
-        """Does x vary with the inputs? (Nodes that folded to a constant do not.)"""
-        return isinstance(x, Value) and self.sym[id(x)].const is None
-
-    def gradient_name(self, node: Value) -> str:
-        if id(node) not in self.own_name:  # a node that folded into another one's name
-            self.own_name[id(node)] = self.new_name()
-        return f"g_{self.own_name[id(node)]}"
-
-    def reverse(self) -> dict[int, Sym]:
-        """Gradient symbols of the inputs; sums contributions in the eager engine's order."""
-        pending: dict[int, tuple[Sym, list[str]]] = {}
-        if self.live(self.output):
-            pending[id(self.output)] = (constant(1.0), ["the output"])
-        for node in reversed(self.order):
-            op = node._op
-            if op is None or id(node) not in pending:
-                continue
-            grad, sources = pending.pop(id(node))
-            if not grad.is_atom and id(node) in self.own_name:
-                grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
-            contributions = self.contributions(node, op, grad, sources)
-            if not grad.is_atom and any(c is not grad for _, c, _ in contributions):
-                grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
-                contributions = self.contributions(node, op, grad, sources)
-            for parent, contribution, source in contributions:
-                self.accumulate(pending, parent, contribution, source)
-        grads = {}
-        for i, v in enumerate(self.inputs):
-            if id(v) in pending:
-                grad, sources = pending.pop(id(v))
-                grads[id(v)] = self.emit(f"g_x{i}", grad, "from " + "; ".join(sources))
-        return grads
-
-    def contributions(self, node: Value, op: Op, grad: Sym, sources: list[str]
-                      ) -> list[tuple[Value, Sym, str]]:
-        """``(parent, grad · ∂node/∂parent, description)`` for each live parent; 0s vanish.
-        A node that folded into its operand (x + 0, 1 · x) passes its gradient through."""
-        args = self.operand_syms(node)
-        out = self.sym[id(node)]
-        child = self.own_name.get(id(node))
-        found = []
-        for i, parent in enumerate(node.operands):
-            if not self.live(parent):
-                continue
-            contribution = grad * op.partials[i](SYMBOL_MATH, *args, out)
-            if contribution.is_const(0.0):
-                continue
-            wrt = "" if op.kind == UNARY else f" ∂/∂{'ab'[i]}"
-            found.append((parent, contribution, "; ".join(sources) if child is None else
-                          f"{child} {op.name}{wrt} = {op.derivative_formulas[i]}"))
-        return found
-
-    def accumulate(self, pending: dict[int, tuple[Sym, list[str]]], parent: Value,
-                   contribution: Sym, source: str) -> None:
-        if id(parent) not in pending:
-            pending[id(parent)] = (contribution, [source])
-            return
-        total, sources = pending[id(parent)]
-        if len(sources) >= _TERMS_PER_LINE:  # write the partial sum out, keep adding to it
-            total = self.emit(self.gradient_name(parent), total, "from " + "; ".join(sources))
-            sources = ["its uses above"]
-        pending[id(parent)] = (total + contribution, [*sources, source])
-
-
-def _generate(inputs: list[Value], output: Any, order: list[Value]) -> tuple[str, list[Value]]:
-    """The source of ``compiled_grad`` and the traced nodes (kept to replay errors)."""
-    gen = _Generator(inputs, output, order)
-    gen.forward()
-    value = gen.sym[id(output)] if isinstance(output, Value) else constant(output)
-    forward_lines = gen.lines
-    gen.lines = []
-    grads = gen.reverse()
-    params = ", ".join(f"x{i}" for i in range(len(inputs)))
-    grad_tuple = ", ".join(grads[id(v)].text if id(v) in grads else "0.0" for v in inputs)
-    if len(inputs) == 1:
-        grad_tuple += ","
-    body = [
-        "# forward: one line per op node, in the order f made them",
-        *forward_lines,
-        *_finite_check(list(gen.checked), params),
-        "# reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)",
-        *gen.lines,
-        f"return {value.text}, ({grad_tuple})",
-    ]
-    source = "\n".join([
-        f"def compiled_grad({params}):",
-        "    try:",
-        *(f"        {line}" for line in body),
-        "    except (ArithmeticError, ValueError):",
-        f"        replay_on_engine({params})  # raises the eager engine's error",
-        "        raise",
-        "",
-    ])
-    return source, gen.order
-
-
-def _finite_check(names: list[str], params: str) -> list[str]:
-    """Lines that replay the trace on the engine if a binary op's result is inf or nan
-    (the engine raises OverflowError there); one sum checks them all at once."""
-    if not names:
-        return []
-    chunks = [names[i:i + _CHECKS_PER_LINE] for i in range(0, len(names), _CHECKS_PER_LINE)]
-    lines = ["# the engine refuses an inf or nan from + − × ÷ ^: check them all at once",
-             f"finite = {' + '.join(chunks[0])}"]
-    lines += [f"finite = finite + {' + '.join(chunk)}" for chunk in chunks[1:]]
-    lines += ["if finite - finite != 0.0:",
-              f"    replay_on_engine({params})  # raises the eager engine's error, if any"]
-    return lines
+def _creation_order(roots: list[Any], recorded: list[Value]) -> list[Value]:
+    """Every node the roots depend on, parents first; nodes of the tape in the order they
+    were made (the order the eager ``backward()`` walks, so sums round alike)."""
+    reachable: list[Value] = []
+    wanted: set[int] = set()
+    for root in roots:
+        if isinstance(root, Value) and id(root) not in wanted:
+            for v in topological_order(root):
+                if id(v) not in wanted:
+                    wanted.add(id(v))
+                    reachable.append(v)
+    on_tape = [v for v in recorded if id(v) in wanted]
+    seen = {id(v) for v in on_tape}
+    # Leaves, and nodes made before the tape began, cannot depend on the tape's nodes.
+    return [v for v in reachable if id(v) not in seen] + on_tape
 
 
 def _apply(op: Op, operands: list[Any]) -> Value:
@@ -354,6 +200,6 @@ def _namespace(order: list[Value], inputs: list[Value], output: Any) -> dict[str
         "abs": abs, "inf": math.inf, "nan": math.nan, "replay_on_engine": replay_on_engine}
     namespace.update(vars(FLOAT_MATH))
     for node in order:
-        if node._op is not None and node._op.forward not in _OPERATOR_FORWARDS:
-            namespace[_forward_name(node._op)] = node._op.forward
+        if node._op is not None and node._op.forward not in OPERATOR_FORWARDS:
+            namespace[forward_name(node._op)] = node._op.forward
     return namespace
