@@ -2,7 +2,7 @@
 
 from .backward import gradients, topological_order, zero_grad
 from .check import GradcheckReport, gradcheck
-from .codegen import compile_grad
+from .codegen import compile_grad, compile_graph
 from .drawing import DotNotFoundError, Drawing
 from .explain import Contribution, Explanation, Step, explain
 from .functional import grad, value_and_grad
@@ -14,7 +14,7 @@ from .value import Value
 __all__ = [
     "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
     "GradcheckReport", "Op", "Step", "Value",
-    "compile_grad", "draw", "enable_grad", "explain", "grad", "gradcheck",
+    "compile_grad", "compile_graph", "draw", "enable_grad", "explain", "grad", "gradcheck",
     "gradients", "no_grad",
     "topological_order", "value_and_grad", "zero_grad",
 ]
