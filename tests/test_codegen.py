@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import math
 import re
 from pathlib import Path
@@ -305,30 +303,3 @@ def test_a_rule_that_branches_on_a_symbol_is_an_error():
         bool(name("a") > 0)
     with pytest.raises(TypeError, match="cannot use str"):
         Sym("a") + "b"
-
-
-# --- the seed, compiled ----------------------------------------------------------------------
-
-def load_seed_benchmark():
-    spec = importlib.util.spec_from_file_location("seed_compiled",
-                                                  ROOT / "benchmarks" / "seed_compiled.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.mark.slow
-def test_seed_training_compiled_lands_on_the_seeds_final_weights():
-    seed = load_seed_benchmark()
-    reference = json.loads((ROOT / "reference" / "seed_xor.json").read_text())
-    theta, _ = seed.train_seed_compiled(60000)
-    assert seed.max_relative_difference(theta, reference["final_theta"]) < 1e-9
-    initial, _ = seed.train_seed_compiled(0)
-    assert seed.max_relative_difference(initial, reference["initial_theta"]) == 0.0
-
-
-def test_seed_compiled_gradient_equals_the_eager_engine():
-    seed = load_seed_benchmark()
-    theta = seed.seed_initial_theta()
-    g = compile_grad(seed.seed_error, 16, example=theta)
-    assert_same_results(g(*theta), eager(seed.seed_error, theta))
