@@ -141,9 +141,8 @@ class _Generator:
             contribution = grad * op.partials[i](SYMBOL_MATH, *args, out)
             if contribution.is_const(0.0):
                 continue
-            wrt = "" if op.kind == UNARY else f" ∂/∂{'ab'[i]}"
             found.append((parent, contribution, "; ".join(sources) if child is None else
-                          f"{child} {op.name}{wrt} = {op.derivative_formulas[i]}"))
+                          f"{child} {op.name}: ∂/∂{'ab'[i]} = {op.derivative_formulas[i]}"))
         return found
 
     def accumulate(self, pending: dict[int, tuple[Sym, list[str]]], parent: Value,

@@ -103,9 +103,9 @@ def compiled_grad(x0, x1):
         if finite - finite != 0.0:
             replay_on_engine(x0, x1)  # raises the eager engine's error, if any
         # reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)
-        g_t0 = t1 * (1.0 - t1)  # from t1 sigmoid = out·(1 − out) = σ(a)(1 − σ(a))
-        g_x0 = 1.0 / x0 + g_t0 * x1  # from t2 log = 1/a; t0 mul ∂/∂a = b
-        g_x1 = g_t0 * x0  # from t0 mul ∂/∂b = a
+        g_t0 = t1 * (1.0 - t1)  # from t1 sigmoid: ∂/∂a = out·(1 − out) = σ(a)(1 − σ(a))
+        g_x0 = 1.0 / x0 + g_t0 * x1  # from t2 log: ∂/∂a = 1/a; t0 mul: ∂/∂a = b
+        g_x1 = g_t0 * x0  # from t0 mul: ∂/∂b = a
         return t3, (g_x0, g_x1)
     except (ArithmeticError, ValueError):
         replay_on_engine(x0, x1)  # raises the eager engine's error
