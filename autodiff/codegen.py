@@ -138,6 +138,10 @@ def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any,
                     "x.abs()), or branch on x.data to fix the branch at the example point "
                     "on purpose.") from exc
             raise
+        except (ArithmeticError, ValueError) as exc:
+            exc.add_note(f"compile_grad traced f at example={point}: pass an example "
+                         "point inside f's domain")
+            raise
     if not isinstance(output, Value) and (
             isinstance(output, bool) or not isinstance(output, numbers.Real)):
         raise TypeError(f"compile_grad: f must return a Value or a number, "

@@ -209,6 +209,13 @@ def test_branching_on_data_specialises_to_the_trace():
     assert g(-3.0) == (-6.0, (2.0,))  # the branch taken at the example, as documented
 
 
+def test_a_domain_error_while_tracing_says_to_choose_another_example():
+    with pytest.raises(DomainError, match="log") as error:
+        compile_grad(lambda x: (x - 1.0).log(), 1)
+    assert "example=[0.5]" in error.value.__notes__[0]
+    assert compile_grad(lambda x: (x - 1.0).log(), 1, example=[2.0])(3.0)[1] == (0.5,)
+
+
 def test_other_type_errors_in_f_pass_through():
     with pytest.raises(TypeError, match="unsupported operand"):
         compile_grad(lambda x: x + "1", 1)
