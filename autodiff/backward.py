@@ -62,7 +62,7 @@ def backward(output: Value, grad: float = 1.0) -> None:
     Gradients accumulate across calls, as in PyTorch; ``zero_grad(output)`` resets them.
     Each call propagates only its own contribution, so intermediate nodes stay exact too.
     """
-    seed = _check_seed(output, grad)
+    seed = grad if type(grad) is float and type(output) is Value else _check_seed(output, grad)
     tape = _tape.current_or_none()
     if output._tape is tape and tape is not None:
         pure = tape.pure

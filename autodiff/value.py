@@ -127,9 +127,18 @@ class Value:
 
         Gradients add up across calls, as in PyTorch: reset with ``autodiff.zero_grad``.
         """
-        from .backward import backward
-        backward(self, grad)
+        (_backward_pass or _load_backward_pass())(self, grad)
 
+
+_backward_pass: Callable[[Value, float], None] | None = None  # autodiff.backward.backward
+
+
+def _load_backward_pass() -> Callable[[Value, float], None]:
+    """Import the backward pass on first use (autodiff.backward imports this module)."""
+    global _backward_pass
+    from .backward import backward
+    _backward_pass = backward
+    return backward
 
 
 # --- the operators, generated from the op table ------------------------------------------
