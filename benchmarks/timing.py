@@ -14,8 +14,9 @@ def paired(runners: dict[str, Callable[[], Any]], reps: int, units: int = 1
     """Seconds per unit for each runner, one run of each per repetition.
 
     Repetition r starts with runner r (mod their number) so no engine always goes first.
-    The garbage collector stays enabled; ``gc.collect()`` before each timed run keeps one
-    engine's leftover garbage from being collected on another engine's clock.
+    The garbage collector stays enabled and is never forced between runs: as in a
+    training loop, an engine's cyclic garbage is collected when the collector decides,
+    which is the steady-state cost its users see.
     """
     names = list(runners)
     for name in names:  # warm up: imports, caches, first allocations
@@ -24,7 +25,6 @@ def paired(runners: dict[str, Callable[[], Any]], reps: int, units: int = 1
     for r in range(reps):
         k = r % len(names)
         for name in names[k:] + names[:k]:
-            gc.collect()
             start = time.perf_counter()
             runners[name]()
             times[name].append((time.perf_counter() - start) / units)
