@@ -180,6 +180,12 @@ def finish(workloads: dict[str, g.Rows], notes: list[str]) -> None:
             if reference is not None and "ratio" not in row and name != g.REFERENCE:
                 row["ratio"] = {"median": row["value"]["median"] / reference["value"]["median"],
                                 "paired": False}
+    for key, label in (("mlp", "MLP per sample"), ("seed_epoch", "seed epoch")):
+        row = workloads.get(key, {}).get("micrograd 0.1.0")
+        if row is not None and row.get("ratio", {}).get("paired"):
+            r = row["ratio"]
+            notes.append(f"micrograd ÷ autodiff eager, {label}, paired: median {r['median']:.2f}× "
+                         f"(range {r['min']:.2f}–{r['max']:.2f}); goal ≥ 8×.")
     training = workloads.get("seed_training", {})
     if "seed numpy" in training:
         target = training["seed numpy"]["weights"]
