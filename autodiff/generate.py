@@ -55,8 +55,10 @@ class _Generator:
         self.own_name: dict[int, str] = {id(v): f"x{i}" for i, v in enumerate(inputs)}
         self.lines: list[str] = []
         self.count = 0
-        # Names whose value the engine's binary ops would refuse if not finite.
+        # Names whose value the engine's binary ops would refuse if not finite, and those
+        # of them whose check a later result takes care of.
         self.checked: dict[str, None] = {}
+        self.covered: set[str] = set()
 
     def new_name(self) -> str:
         self.count += 1
@@ -88,6 +90,11 @@ class _Generator:
                 value = self.emit(target, value, f"{op.name}: {op.formula}")
                 if op.kind != UNARY:
                     self.checked[target] = None
+                    # inf or nan in an operand of + − × (or a numerator) carries into
+                    # this result, which is checked: the operand needs no check of its own.
+                    carried = args if op.name in ("add", "sub", "mul") else (
+                        args[:1] if op.name == "div" else [])
+                    self.covered.update(a.text for a in carried if a.const is None)
             elif op.kind != UNARY:  # folded (x + 0, x · 1, x · 0): the engine checks x + 0
                 self.checked.update((a.text, None) for a in args if a.const is None)
             self.sym[id(node)] = value
@@ -181,7 +188,7 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
     body = [
         "# forward: one line per op node, in the order f made them",
         *forward_lines,
-        *_finite_check(list(gen.checked), params),
+        *_finite_check([n for n in gen.checked if n not in gen.covered], params),
         "# reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)",
         *gen.lines,
         f"return {results}",

@@ -264,6 +264,8 @@ def eager_error(f, args):
     (lambda x: x ** -1.0, (0.0,)),
     (lambda x: x.exp(), (1000.0,)),
     (lambda x, y: (x * y).sigmoid(), (1e200, 1e200)),  # overflow the sigmoid would hide
+    (lambda x, y: (x * y + 1.0).sigmoid(), (1e200, 1e200)),  # checked through the sum
+    (lambda x, y: (1.0 / (x * y)).sigmoid(), (1e200, 1e200)),  # 1/inf = 0 hides it
     (lambda x: (x * 0.0).sigmoid() + x, (math.inf,)),  # folded x · 0: the engine checks it
 ])
 def test_errors_are_the_eager_engines(f, args):
