@@ -115,9 +115,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeat", type=int, default=5, help="paired runs (default 5)")
     args = parser.parse_args(argv)
     compiled_times, numpy_times, ratios = [], [], []
-    for _ in range(args.repeat):  # paired: one of each per repetition, in one process
+    for r in range(args.repeat):  # paired, in one process, alternating which runs first
+        if r % 2:
+            compiled_theta, compiled_seconds = train_seed_compiled(args.epochs)
         numpy_theta, numpy_seconds = train_seed_numpy(args.epochs)
-        compiled_theta, compiled_seconds = train_seed_compiled(args.epochs)
+        if not r % 2:
+            compiled_theta, compiled_seconds = train_seed_compiled(args.epochs)
         numpy_times.append(numpy_seconds)
         compiled_times.append(compiled_seconds)
         ratios.append(compiled_seconds / numpy_seconds)
