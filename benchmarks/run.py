@@ -65,6 +65,13 @@ def group_torch(size: dict[str, Any]) -> dict[str, g.Rows]:
     import torch_vectorized as tv
     ours, scalar = autodiff_engine(), torch_scalar_engine()
     out: dict[str, g.Rows] = {}
+    n = size["torch_chain"]  # memory first, before freed memory can be reused
+    before = g.resident_bytes()
+    graph = g.chain_forward(scalar, n)
+    grown = (g.resident_bytes() - before) / n
+    del graph
+    g.merge(out, "bytes_per_node", {scalar.name: {
+        "value": g.spread([grown]), "note": f"resident-memory growth, chain of {n:,}"}})
     vector_mlp = tv.mlp(g.mlp_init())
     mlp = g.mlp_rows([ours, scalar], *size["torch_mlp"], extra={
         "torch vectorized": lambda samples: lambda: tv.mlp_train_samples(vector_mlp, samples)})
@@ -90,13 +97,6 @@ def group_torch(size: dict[str, Any]) -> dict[str, g.Rows]:
     forward, backward = g.chain_rows(scalar, size["torch_chain"], 1)
     g.merge(out, "chain_forward", {scalar.name: forward})
     g.merge(out, "chain_backward", {scalar.name: backward})
-    n = size["torch_chain"]
-    before = g.resident_bytes()
-    graph = g.chain_forward(scalar, n)
-    grown = (g.resident_bytes() - before) / n
-    del graph
-    g.merge(out, "bytes_per_node", {scalar.name: {
-        "value": g.spread([grown]), "note": f"resident-memory growth, chain of {n:,}"}})
     return out
 
 
