@@ -32,12 +32,12 @@ def mutants() -> list[str]:
             for i in live_partials(op) for how in ("scale", "flip")]
 
 
-def run(spec: str) -> tuple[str, bool, str, float]:
+def run(spec: str, files: tuple[str, ...] = tuple(TEST_FILES)) -> tuple[str, bool, str, float]:
     """(spec, caught, first failing test, seconds) for one mutant ("" = no mutation)."""
     env = {**os.environ, "AUTODIFF_MUTATION": spec,
            "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-rf", "-p", "mutation_plugin",
-               "-p", "no:cacheprovider", *(f"tests/{name}" for name in TEST_FILES)]
+               "-p", "no:cacheprovider", *(f"tests/{name}" for name in files)]
     start = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
                             check=False)
@@ -54,23 +54,25 @@ def describe(spec: str) -> str:
     return f"{SHOWN[table].format(name)} {partial} {'×1.001' if how == 'scale' else '×(−1)'}"
 
 
-def main() -> int:
+def main(files: tuple[str, ...]) -> int:
+    """Mutate against ``files`` (default: all engine test files) and print the table."""
     start = time.perf_counter()
-    _, broken, first, _ = run("")
+    _, broken, first, _ = run("", files)
     if broken:
         print(f"the unmutated suite fails ({first}): fix it before mutating")
         return 2
     specs = mutants()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = list(pool.map(run, specs))
+        results = list(pool.map(lambda spec: run(spec, files), specs))
     print(f"{'mutant':<26} {'caught':<7} {'seconds':>7}  first failing test")
     for spec, caught, test, seconds in results:
         print(f"{describe(spec):<26} {'yes' if caught else 'NO':<7} {seconds:7.1f}  {test}")
     caught_count = sum(caught for _, caught, _, _ in results)
     print(f"\ncaught {caught_count}/{len(results)} mutants "
-          f"({len(TEST_FILES)} engine test files, {time.perf_counter() - start:.0f} s)")
+          f"({len(files)} engine test files, {time.perf_counter() - start:.0f} s)")
     return 0 if caught_count == len(results) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Optional arguments: a subset of test files, e.g. to see what test_backward.py alone catches.
+    sys.exit(main(tuple(sys.argv[1:]) or tuple(TEST_FILES)))

@@ -85,6 +85,18 @@ def test_small_graphs_obey_the_path_sum_rule(case):
     assert list(ad.gradients(out, leaves)) == pytest.approx(expected, rel=1e-9, abs=1e-12)
 
 
+@pytest.mark.parametrize("point", [(1.3, 0.2), (-0.7, 0.9), (2.0, -1.5), (-1.1, -0.4)])
+def test_kinked_graph_away_from_its_kinks_matches_finite_differences(point):
+    def build(x, y):
+        return (x * y - 0.05).relu() * (x - 2.0 * y).abs() + (y + 0.5 * x).abs().sin() + x.relu()
+
+    leaves = [Value(v) for v in point]
+    build(*leaves).backward()
+    for i, leaf in enumerate(leaves):
+        numeric, noise = numeric_gradient(build, point, i)
+        assert leaf.grad == pytest.approx(numeric, rel=1e-7, abs=noise)
+
+
 def test_reuse_a_times_a_and_a_diamond():
     a = Value(3.0)
     (a * a).backward()
