@@ -156,6 +156,20 @@ def _is_number(x: Any) -> bool:
     return type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, (Value, bool)))
 
 
+_SYMBOLS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
+
+
+def _unsupported(name: str, self: Value, other: Any, reflected: bool) -> Any:
+    """Let Python try ``other``'s own method, unless it is plainly not a number."""
+    if isinstance(other, (str, bytes, complex, list, tuple, dict, set, type(None))) or (
+            isinstance(other, numbers.Complex) and not isinstance(other, numbers.Real)):
+        left, right = (type(other).__name__, "Value") if reflected else (
+            "Value", type(other).__name__)
+        raise TypeError(f"unsupported operand type(s) for {_SYMBOLS[name]}: '{left}' and "
+                        f"'{right}': a Value combines with Values and real numbers (int, float)")
+    return NotImplemented
+
+
 def _note_other_tape(out: Value, tape: _tape.Tape, a: Any, b: Any) -> None:
     """Rare cases of recording: no_grad, a full tape, an operand from an older tape."""
     if not tape.recording:
@@ -223,12 +237,13 @@ def _binary_method(name: str, reflected: bool) -> Callable[[Value, Any], Value]:
                 x = self.data
                 b = y = other
         else:
-            return NotImplemented
+            return _unsupported(name, self, other, reflected)
         try:
             data = forward(x, y)
         except (ArithmeticError, ValueError) as exc:
             raise _op_error(used, (a, b), exc) from None
-        if data - data != 0.0:  # inf (or nan): + - × ÷ overflowed without raising
+        if data - data != 0.0 and x - x == 0.0 and y - y == 0.0:
+            # finite operands, inf or nan result: + - × ÷ overflowed without raising
             raise _op_error(used, (a, b), OverflowError("the float result is not finite"))
         out = _new(Value)
         out.data = data

@@ -24,8 +24,8 @@ def test_value_of_a_non_number_names_the_type(data, name):
                                              (1j, "complex"), ([2.0], "list")])
 def test_arithmetic_with_a_non_number_names_the_type(other, name):
     x = Value(1.0)
-    # (`x * "a"` is left to Python: str's sequence repetition answers, naming Value.)
-    for build in (lambda: x + other, lambda: x / other, lambda: x ** other, lambda: other - x):
+    for build in (lambda: x + other, lambda: x / other, lambda: x ** other, lambda: other - x,
+                  lambda: x * other, lambda: other * x):
         with pytest.raises(TypeError, match=name):
             build()
 
@@ -77,6 +77,15 @@ def test_exp_overflow_names_exp():
 def test_float_overflow_in_arithmetic_is_an_error_not_inf(build):
     with pytest.raises(OverflowError, match=r"(mul|add|sub|div): result overflows"):
         build(Value(1e308, "x"))
+
+
+def test_non_finite_inputs_follow_ieee_arithmetic():
+    """Only finite operands are promised a finite result: inf and nan given by the user
+    propagate as IEEE floats do, with no error."""
+    assert (Value(math.inf) + 1.0).data == math.inf
+    assert math.isnan((Value(math.inf) * 0.0).data)
+    assert math.isnan((Value(math.nan) * Value(2.0)).data)
+    assert (1.0 / Value(math.inf)).data == 0.0
 
 
 def test_infinite_derivative_is_an_error_naming_the_op():
