@@ -1,8 +1,9 @@
 """`make bench`: this engine (eager, compiled) vs micrograd 0.1.0, PyTorch and the seed's numpy.
 
 Usage: ``.venv/bin/python benchmarks/run.py [--quick]``. Each group of engines runs in a
-fresh process; the merged table is printed and written to benchmarks/results/latest.json
-and docs/readme-bench.md. ``--quick`` shrinks every workload (a smoke test, not a result).
+fresh process; the merged table is printed and written to benchmarks/results/latest.json,
+benchmarks/results/latest.md and README.md's Speed section. ``--quick`` shrinks every
+workload (a smoke test, not a result).
 """
 
 from __future__ import annotations
@@ -241,7 +242,24 @@ def main() -> None:
     if not args.quick:
         (HERE / "results").mkdir(exist_ok=True)
         (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
-        (HERE.parent / "docs" / "readme-bench.md").write_text(report.markdown(results, COMMAND))
+        markdown = report.markdown(results, COMMAND)
+        (HERE / "results" / "latest.md").write_text(markdown + "\n")
+        _update_readme(markdown)
+
+
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def _update_readme(markdown: str) -> None:
+    """Put the new table into README.md, between its bench markers."""
+    readme = HERE.parent / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        print(f"README.md has no {README_START} ... {README_END} block: left unchanged")
+        return
+    text = text[:start + len(README_START)] + "\n" + markdown + "\n" + text[end:]
+    readme.write_text(text, encoding="utf-8")
 
 
 def _importable(module: str) -> bool:
