@@ -8,7 +8,8 @@ labels (``graphviz.escape``) but has no escaping for the inside of an HTML-like 
 :func:`html_text` does that: the XML entities ``&amp; &lt; &gt; &quot;`` (what Graphviz's
 HTML parser understands), ``<BR/>`` for line breaks, and a visible ``\\xNN`` / ``\\uXXXX``
 for control characters and lone surrogates, which no SVG (XML 1.0) file may contain.
-Braces, ``|`` and backslashes have no meaning inside HTML-like labels and stay as written.
+Graphviz shows two backslashes in an HTML-like label as one, so each is doubled. Braces
+and ``|`` have no meaning inside HTML-like labels and stay as written.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class Drawing(graphviz.Digraph):
 # --- text in labels ----------------------------------------------------------------------
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "<BR/>",
-             "\t": " "}  # Graphviz drops a tab inside an HTML-like label
+             "\t": " ",  # Graphviz drops a tab inside an HTML-like label
+             "\\": "\\\\"}  # and shows two backslashes as one
 
 
 def _visible(c: str) -> str:
