@@ -78,7 +78,8 @@ def test_square_shows_both_edges_and_constants_cost_no_value():
 
 
 HOSTILE = ['say "hi"', "<b>&amp;</b>", "{a|b}", "back\\slash\\", "two\nlines", "θ₁ ✓ 😀",
-           "<>", '"', "\\", "|", "{", "\\n", "tab\there", "]; node [", "a0[1]", "\x00\x1b", "two \\\\ backslashes"]
+           "<>", '"', "\\", "|", "{", "\\n", "tab\there", "]; node [", "a0[1]", "\x00\x1b",
+           "two \\\\ backslashes"]
 
 
 def shown(label: str) -> list[str]:
