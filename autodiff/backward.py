@@ -23,7 +23,7 @@ from .ops import (
     _log,
     _pow,
 )
-from .value import Value
+from .value import Value, describe_node, describe_operands
 
 
 def topological_order(output: Value) -> list[Value]:
@@ -61,12 +61,31 @@ def _check_seed(output: Any, grad: Any) -> float:
     return float(grad)
 
 
+_PARTLY_ADDED = ("backward() stopped there, so this call's gradients are partly added: "
+                 "call zero_grad(output) before using or retrying them")
+
+
 def _rule_error(node: Value, exc: Exception) -> DomainError:
     op = node._op
-    shown = ", ".join(f"{v.data!r} (node {v.label!r})" if isinstance(v, Value) else repr(v)
-                      for v in node.operands)
     return DomainError(f"{op.name}: the derivative is undefined or infinite at operand "
-                       f"{shown} (node {node.label!r}): {exc or type(exc).__name__}")
+                       f"{describe_operands(node.operands)}{describe_node(node)}: "
+                       f"{exc or type(exc).__name__}. {_PARTLY_ADDED}")
+
+
+def _finite(*xs: Any) -> bool:
+    return all(type(x) is not float or math.isfinite(x) for x in xs)
+
+
+def _check_contribution(node: Value, parent: Value, g: float) -> None:
+    """A gradient became inf or nan: an error if only finite numbers went into it.
+
+    (Infinities or NaNs that the user put into the graph follow IEEE arithmetic.)
+    """
+    if _finite(g, node.data, *(v.data if isinstance(v, Value) else v for v in node.operands)):
+        raise OverflowError(
+            f"{node._op.name}: the gradient sent to operand {describe_operands((parent,))} "
+            f"overflows a float (at the {node._op.name}{describe_node(node)}: upstream "
+            f"gradient {g!r}, operands {describe_operands(node.operands)}). {_PARTLY_ADDED}")
 
 
 def backward(output: Value, grad: float = 1.0) -> None:
@@ -88,6 +107,8 @@ def backward(output: Value, grad: float = 1.0) -> None:
             _propagate(reversed(nodes[:end + 1]))
             return
     order = topological_order(output)
+    if tape is not None and tape.pure and any(node._tape is tape for node in order):
+        tape.pure = False  # those nodes now hold gradients: the tape walk would resend them
     previous = [node.grad for node in order]
     carried = any(previous)
     if carried:  # a second backward: propagate only this call's contribution
@@ -116,31 +137,55 @@ def _propagate(nodes: Iterable[Value]) -> None:
         if op is None or g == 0.0:
             continue
         kind, da, db = plans[op]
+        # Each sum s is checked with `s - s != 0.0`, true only for inf and nan.
         try:
             if kind is BINARY:
                 a = node._a
                 b = node._b
                 x = a.data
                 y = b.data
-                a.grad += g * da(m, x, y, node.data)
-                b.grad += g * db(m, x, y, node.data)
+                s = a.grad + g * da(m, x, y, node.data)
+                a.grad = s
+                if s - s != 0.0:
+                    _check_contribution(node, a, g)
+                s = b.grad + g * db(m, x, y, node.data)
+                b.grad = s
+                if s - s != 0.0:
+                    _check_contribution(node, b, g)
             elif kind is UNARY:
                 a = node._a
-                a.grad += g * da(m, a.data, node.data)
+                s = a.grad + g * da(m, a.data, node.data)
+                a.grad = s
+                if s - s != 0.0:
+                    _check_contribution(node, a, g)
             elif kind is CONST_RIGHT:
                 a = node._a
-                a.grad += g * da(m, a.data, node._b, node.data)
+                s = a.grad + g * da(m, a.data, node._b, node.data)
+                a.grad = s
+                if s - s != 0.0:
+                    _check_contribution(node, a, g)
             elif kind is CONST_LEFT:
                 b = node._b
-                b.grad += g * db(m, node._a, b.data, node.data)
+                s = b.grad + g * db(m, node._a, b.data, node.data)
+                b.grad = s
+                if s - s != 0.0:
+                    _check_contribution(node, b, g)
             else:  # _CONSTANT: da and db are the numbers the rules always return
                 a = node._a
                 b = node._b
                 if type(a) is Value:
-                    a.grad += g * da
+                    s = a.grad + g * da
+                    a.grad = s
+                    if s - s != 0.0:
+                        _check_contribution(node, a, g)
                 if type(b) is Value:
-                    b.grad += g * db
+                    s = b.grad + g * db
+                    b.grad = s
+                    if s - s != 0.0:
+                        _check_contribution(node, b, g)
         except (ArithmeticError, ValueError) as exc:
+            if isinstance(exc, OverflowError) and _PARTLY_ADDED in str(exc):
+                raise
             raise _rule_error(node, exc) from None
 
 
@@ -236,8 +281,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
     table's rules, so they can be differentiated again (second, third derivatives...).
     An input that ``output`` does not depend on gets 0.
     """
-    if isinstance(inputs, Value):
-        inputs = (inputs,)
+    inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for v in inputs:
         if not isinstance(v, Value):
             raise TypeError(f"gradients() inputs must be Values, got {type(v).__name__}")
@@ -248,8 +292,8 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
     with (_tape.enable_grad() if create_graph else _tape.no_grad()):
         for node in reversed(topological_order(output)):
             g = grads.get(id(node))
-            if g is None or node._op is None:
-                continue
+            if g is None or node._op is None or (type(g) is float and g == 0.0):
+                continue  # as in backward(): a zero gradient sends nothing
             try:
                 edges = local_partials(node, m, create_graph)
             except (ArithmeticError, ValueError) as exc:
@@ -258,7 +302,10 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
                 contribution = g * partial
                 key = id(parent)
                 previous = grads.get(key)
-                grads[key] = contribution if previous is None else previous + contribution
+                total = contribution if previous is None else previous + contribution
+                grads[key] = total
+                if type(total) is float and total - total != 0.0:
+                    _check_contribution(node, parent, g)
     zero = Value(0.0) if create_graph else 0.0
     results = []
     for v in inputs:
@@ -268,7 +315,3 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
         results.append(g)
     return tuple(results)
 
-
-def leaves(output: Value) -> Iterable[Value]:
-    """The leaf Values (no op) that ``output`` depends on, in topological order."""
-    return [node for node in topological_order(output) if node._op is None]

@@ -22,6 +22,8 @@ def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
         return (argnums,), False
     if isinstance(argnums, Sequence) and argnums and all(
             isinstance(i, int) and not isinstance(i, bool) for i in argnums):
+        if len(set(argnums)) != len(argnums):
+            raise ValueError(f"argnums names an argument twice: {argnums!r}")
         return tuple(argnums), True
     raise TypeError(f"argnums must be an int or a non-empty sequence of ints, got {argnums!r}")
 

@@ -20,10 +20,21 @@ def _as_float(data: Any, what: str) -> float:
                     f"got {type(data).__name__}: {data!r}")
 
 
+def describe_operands(operands: tuple[Any, ...]) -> str:
+    """Operands for an error message: a Value's number and label, a constant's number."""
+    return ", ".join(
+        (f"{v.data!r} (node {v.label!r})" if v.label else f"{v.data!r} (unlabelled node)")
+        if isinstance(v, Value) else repr(v) for v in operands)
+
+
+def describe_node(node: Value) -> str:
+    """`` of node 'label'`` for an error message, or nothing for an unlabelled node."""
+    return f" of node {node.label!r}" if node.label else ""
+
+
 def _op_error(op: Op, operands: tuple[Any, ...], exc: Exception) -> Exception:
     """The error for a failed forward: names the op, the operand(s) and their labels."""
-    shown = ", ".join(
-        f"{v.data!r} (node {v.label!r})" if isinstance(v, Value) else repr(v) for v in operands)
+    shown = describe_operands(operands)
     reason = str(exc) or type(exc).__name__
     if isinstance(exc, OverflowError):
         return OverflowError(f"{op.name}: result overflows a float for operand {shown}: {reason}")

@@ -224,3 +224,56 @@ def test_backward_seed_must_be_a_number():
         Value(1.0).backward("1")
     with pytest.raises(TypeError, match="Value output"):
         ad.backward.backward(1.0)  # type: ignore[arg-type]
+
+
+def test_tape_walk_after_a_sorted_backward_sends_no_old_gradient_again():
+    """A sorted backward that reaches nodes still on the current tape leaves .grad on them;
+    the next backward on that tape must not send those old gradients on a second time."""
+    x = Value(1.0, "x")
+    a = x * 2.0  # on the current tape
+    with ad.no_grad(), ad.enable_grad():
+        b = a * 3.0  # recorded on a separate tape: b.backward() sorts the graph
+    b.backward()
+    assert x.grad == 6.0
+    c = x + 1.0  # on the same current tape as a, which now holds a gradient
+    c.backward()
+    assert x.grad == 7.0
+    assert a.grad == 3.0
+
+
+def test_gradient_overflow_from_finite_values_is_an_error():
+    a, b = Value(1.0, "a"), Value(1e-200, "b")
+    out = a / b
+    with pytest.raises(OverflowError, match=r"div: the gradient sent to operand 1e-200 "
+                                            r"\(node 'b'\).*overflows.*zero_grad"):
+        out.backward()
+    x = Value(1e-200, "x")
+    with pytest.raises(OverflowError, match="log: the gradient"):
+        (x.log() * 1e200).backward()
+    with pytest.raises(OverflowError, match="div: the gradient"):
+        ad.gradients(a / b, [b])
+
+
+def test_non_finite_values_given_by_the_user_propagate_in_backward():
+    x = Value(math.inf, "x")
+    y = x * 2.0
+    y.backward()
+    assert x.grad == 2.0
+    z = Value(1.0) / Value(math.inf)
+    z.backward()  # ∂/∂b = −a/b² = −0.0: no error
+    assert z.parents[1].grad == 0.0
+
+
+def test_gradients_accepts_any_iterable_of_inputs():
+    x, y = Value(2.0), Value(3.0)
+    out = x * y
+    assert ad.gradients(out, (v for v in (x, y))) == (3.0, 2.0)
+    assert ad.gradients(out, [y]) == (2.0,)
+
+
+def test_gradients_sends_nothing_from_a_zero_gradient_like_backward():
+    x = Value(0.0, "x")
+    out = x.sqrt() * 0.0  # sqrt'(0) is infinite, but nothing flows through it
+    out.backward()
+    assert x.grad == 0.0
+    assert ad.gradients(out, [x]) == (0.0,)

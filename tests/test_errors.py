@@ -137,8 +137,11 @@ def test_finite_inputs_give_a_finite_result_or_a_clear_error(op, a, b):
     assert math.isfinite(node.data), (op.name, a, b, node.data)
     try:
         node.backward()
+    except OverflowError as exc:
+        assert op.name in str(exc) and "gradient" in str(exc) and "overflows" in str(exc)
+        return
     except ValueError as exc:
         assert op.name in str(exc) and "derivative" in str(exc)
         return
     for parent in node.parents:
-        assert not math.isnan(parent.grad), (op.name, a, b)
+        assert math.isfinite(parent.grad), (op.name, a, b)

@@ -132,3 +132,8 @@ def test_bad_arguments_are_named():
         grad(lambda x: x, argnums=3)(1.0)
     with pytest.raises(TypeError, match="argument 0"):
         grad(lambda x: x)("1.0")
+
+
+def test_argnums_naming_an_argument_twice_is_refused():
+    with pytest.raises(ValueError, match="twice"):
+        ad.grad(lambda x, y: x * y, argnums=(0, 0))
