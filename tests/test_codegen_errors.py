@@ -1,0 +1,101 @@
+"""compile_grad: misuse is refused with an explanation; failures are the eager engine's."""
+
+from __future__ import annotations
+
+import pytest
+from test_codegen import assert_same_results, eager, small
+
+from autodiff import DomainError, Value, compile_grad
+
+# --- misuse -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("f", [
+    lambda x: x * 2.0 if x > 0 else -x,
+    lambda x: x if x else x + 1.0,
+    lambda x: max(x, 0.0),
+    lambda x: (x.sin() < x.cos()) * 1.0,
+])
+def test_data_dependent_control_flow_is_refused_with_an_explanation(f):
+    with pytest.raises(TypeError, match=r"compile_grad.*single trace.*control flow") as error:
+        compile_grad(f, 1)
+    assert isinstance(error.value.__cause__, TypeError)
+
+
+def test_branching_on_data_specialises_to_the_trace():
+    g = compile_grad(lambda x: x * 2.0 if x.data > 0 else -x, 1, example=[1.0])
+    assert g(-3.0) == (-6.0, (2.0,))  # the branch taken at the example, as documented
+
+
+def test_a_domain_error_while_tracing_says_to_choose_another_example():
+    with pytest.raises(DomainError, match="log") as error:
+        compile_grad(lambda x: (x - 1.0).log(), 1)
+    assert "example=[0.5]" in error.value.__notes__[0]
+    assert compile_grad(lambda x: (x - 1.0).log(), 1, example=[2.0])(3.0)[1] == (0.5,)
+
+
+def test_other_type_errors_in_f_pass_through():
+    with pytest.raises(TypeError, match="unsupported operand"):
+        compile_grad(lambda x: x + "1", 1)
+
+
+def test_calling_with_the_wrong_number_of_arguments():
+    g = compile_grad(small, 2)
+    for args in ((), (1.0,), (1.0, 2.0, 3.0)):
+        with pytest.raises(TypeError, match="positional argument"):
+            g(*args)
+
+
+@pytest.mark.parametrize("nargs", [-1, 1.0, True, "2", None])
+def test_bad_nargs(nargs):
+    with pytest.raises(TypeError, match="nargs"):
+        compile_grad(small, nargs)
+
+
+def test_bad_arguments_to_compile_grad():
+    with pytest.raises(TypeError, match="callable"):
+        compile_grad(3.0, 1)
+    with pytest.raises(ValueError, match="example has 1 values but nargs is 2"):
+        compile_grad(small, 2, example=[1.0])
+    with pytest.raises(TypeError, match=r"example\[1\]"):
+        compile_grad(small, 2, example=[1.0, "2"])
+    with pytest.raises(TypeError, match="must return a Value or a number"):
+        compile_grad(lambda x: [x], 1)
+
+
+# --- domain errors: the engine's own, naming op, operand and label ------------------------
+
+def eager_error(f, args):
+    """The engine's error for f at args, its inputs labelled like the generated code's."""
+    with pytest.raises((ArithmeticError, ValueError)) as error:
+        f(*(Value(a, f"x{i}") for i, a in enumerate(args))).backward()
+    return error.value
+
+
+@pytest.mark.parametrize(("f", "args"), [
+    (lambda x: x.log(), (0.0,)),
+    (lambda x: x.log(), (-1.0,)),
+    (lambda x: x.sqrt(), (-4.0,)),
+    (lambda x: x.sqrt(), (0.0,)),  # the forward is fine, the derivative 1/(2√a) is not
+    (lambda x, y: x / y, (1.0, 0.0)),
+    (lambda x, y: x ** y, (-8.0, 1.0 / 3.0)),
+    (lambda x: x ** -1.0, (0.0,)),
+    (lambda x: x.exp(), (1000.0,)),
+    (lambda x, y: (x * y).sigmoid(), (1e200, 1e200)),  # overflow the sigmoid would hide
+    (lambda x, y: (x * y + 1.0).sigmoid(), (1e200, 1e200)),  # checked through the sum
+    (lambda x, y: (1.0 / (x * y)).sigmoid(), (1e200, 1e200)),  # 1/inf = 0 hides it
+])
+def test_errors_are_the_eager_engines(f, args):
+    g = compile_grad(f, len(args), example=[0.5 + 0.25 * i for i in range(len(args))])
+    expected = eager_error(f, args)
+    with pytest.raises(type(expected)) as error:
+        g(*args)
+    assert str(error.value) == str(expected)
+    assert error.value.__suppress_context__  # no "during handling of..." noise
+
+
+def test_a_false_alarm_of_the_finite_check_changes_nothing():
+    def f(x):  # t0 = 1.5e308 and t2 = 1.25e308 are finite; the check's sum is not
+        return (x * 1.5) * 1e-300 + (x * 1.25) * 1e-300
+
+    g = compile_grad(f, 1)
+    assert_same_results(g(1e308), eager(f, (1e308,)))
