@@ -53,7 +53,9 @@ def compile_grad(f: Callable[..., Any], nargs: int,
     graphs built under ``no_grad``) are constants of the compiled code.
 
     Calling ``g`` outside an op's domain raises the same error as the eager engine,
-    naming the op, the operand and the node's label.
+    naming the op, the operand and the node's label. A call in which an input or a value
+    of the forward pass is inf or nan is run on the eager engine, which follows IEEE
+    arithmetic there (``inf · 0`` is nan), so the results are the engine's.
     """
     if not callable(f):
         raise TypeError(f"compile_grad needs a callable f, got {type(f).__name__}")
@@ -91,7 +93,7 @@ def _compile(inputs: list[Value], output: Any, aux: list[Any] | None,
              recorded: list[Value]) -> CompiledGrad:
     order = _creation_order([output, *(aux or ())], recorded)
     source = generate_source(inputs, output, aux, order)
-    namespace = _namespace(order, inputs, output)
+    namespace = _namespace(order, inputs, output, aux)
     exec(compile(source, _FILENAME, "exec"), namespace)
     g = namespace["compiled_grad"]
     g.source = source
@@ -173,9 +175,11 @@ def _apply(op: Op, operands: list[Any]) -> Value:
     return getattr(operator, _DUNDER[op.name])(*operands)
 
 
-def _replay(order: list[Value], inputs: list[Value], output: Any, args: tuple[float, ...]
-            ) -> None:
-    """Re-run the trace on the eager engine so a failure raises the engine's own error."""
+def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None,
+            args: tuple[float, ...]) -> tuple[Any, ...]:
+    """Re-run the trace on the eager engine: raises the engine's own error, or returns its
+    results (``value_and_grad``'s, and the aux values) where the compiled code's folds
+    might differ, i.e. for an inf or nan anywhere."""
     with no_grad(), enable_grad():
         new: dict[int, Value] = {id(v): Value(x, v.label) for v, x in zip(inputs, args,
                                                                           strict=True)}
@@ -188,14 +192,24 @@ def _replay(order: list[Value], inputs: list[Value], output: Any, args: tuple[fl
             result.label = node.label
             new[id(node)] = result
         if isinstance(output, Value) and id(output) in new:
-            gradients(new[id(output)], [new[id(v)] for v in inputs])
+            grads = gradients(new[id(output)], [new[id(v)] for v in inputs])
+        else:
+            grads = (0.0,) * len(inputs)
+
+    def value_of(x: Any) -> float:
+        return float(new.get(id(x), x).data if isinstance(x, Value) else x)
+
+    if aux is None:
+        return value_of(output), grads
+    return value_of(output), grads, tuple(value_of(x) for x in aux)
 
 
-def _namespace(order: list[Value], inputs: list[Value], output: Any) -> dict[str, Any]:
+def _namespace(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None
+               ) -> dict[str, Any]:
     """What the generated code may see: the op table's functions and nothing else."""
-    def replay_on_engine(*args: float) -> None:
+    def replay_on_engine(*args: float) -> tuple[Any, ...]:
         try:
-            _replay(order, inputs, output, args)
+            return _replay(order, inputs, output, aux, args)
         except (ArithmeticError, ValueError) as exc:
             raise exc.with_traceback(None) from None
 

@@ -55,9 +55,10 @@ class _Generator:
         self.own_name: dict[int, str] = {id(v): f"x{i}" for i, v in enumerate(inputs)}
         self.lines: list[str] = []
         self.count = 0
-        # Names whose value the engine's binary ops would refuse if not finite, and those
-        # of them whose check a later result takes care of.
-        self.checked: dict[str, None] = {}
+        # Names checked for inf and nan at run time (the inputs, and the results of binary
+        # ops, which the engine refuses when not finite for finite operands), and those of
+        # them whose check a later result takes care of.
+        self.checked: dict[str, None] = {f"x{i}": None for i in range(len(inputs))}
         self.covered: set[str] = set()
 
     def new_name(self) -> str:
@@ -198,21 +199,25 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
         "    try:",
         *(f"        {line}" for line in body),
         "    except (ArithmeticError, ValueError):",
-        f"        replay_on_engine({params})  # raises the eager engine's error",
-        "        raise",
+        f"        return replay_on_engine({params})  # the eager engine's error (or result)",
         "",
     ])
 
 
 def _finite_check(names: list[str], params: str) -> list[str]:
-    """Lines that replay the trace on the engine if a binary op's result is inf or nan
-    (the engine raises OverflowError there); one sum checks them all at once."""
+    """Lines that hand the call to the eager engine if an input or a binary op's result is
+    inf or nan; one sum checks them all at once.
+
+    With every value finite the folds (x · 0 = 0, x · 1 = x, x + 0 = x) are exact; with an
+    inf or nan they are not (inf · 0 is nan), and the engine either raises (an overflow
+    from finite operands) or follows IEEE arithmetic: its results are returned instead.
+    """
     if not names:
         return []
     chunks = [names[i:i + _CHECKS_PER_LINE] for i in range(0, len(names), _CHECKS_PER_LINE)]
-    lines = ["# the engine refuses an inf or nan from + − × ÷ ^: check them all at once",
+    lines = ["# an inf or nan (in the inputs, or from + − × ÷ ^): the eager engine decides",
              f"finite = {' + '.join(chunks[0])}"]
     lines += [f"finite = finite + {' + '.join(chunk)}" for chunk in chunks[1:]]
     lines += ["if finite - finite != 0.0:",
-              f"    replay_on_engine({params})  # raises the eager engine's error, if any"]
+              f"    return replay_on_engine({params})  # the eager engine's error or result"]
     return lines

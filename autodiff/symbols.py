@@ -8,7 +8,9 @@ knows any derivative: it only knows how Python prints ``+ - * / **`` and calls.
 Constants fold as they meet: two constants are evaluated on the spot, and the identities
 ``x + 0 = x``, ``x − 0 = x``, ``0 − x = −x``, ``x · 1 = x``, ``x · (−1) = −x``,
 ``x · 0 = 0``, ``x / 1 = x`` drop work that cannot change a finite result (they may
-change the sign of a zero, and ``x · 0`` gives 0 where an infinite x would give nan).
+change the sign of a zero, and ``x · 0`` gives 0 where an infinite x would give nan:
+the generated code therefore checks its values and hands any call with an inf or nan to
+the eager engine).
 The text keeps the evaluation order of the rule exactly (``a + (b + c)`` keeps its
 parentheses), so generated code rounds the same way as the rule run on floats.
 """

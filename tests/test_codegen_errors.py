@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from test_codegen import assert_same_results, eager, small
 
-from autodiff import DomainError, Value, compile_grad
+from autodiff import DomainError, Value, compile_grad, compile_graph, value_and_grad
 
 # --- misuse -------------------------------------------------------------------------------
 
@@ -99,3 +101,51 @@ def test_a_false_alarm_of_the_finite_check_changes_nothing():
 
     g = compile_grad(f, 1)
     assert_same_results(g(1e308), eager(f, (1e308,)))
+
+
+# --- inf and nan given by the caller: IEEE results, as the eager engine gives them --------
+
+def same_float(a: float, b: float) -> bool:
+    """Equal, or both nan (nan == nan is False)."""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def assert_same_or_both_nan(compiled, expected) -> None:
+    (value, grads), (expected_value, expected_grads) = compiled, expected
+    assert same_float(value, expected_value), (compiled, expected)
+    assert len(grads) == len(expected_grads)
+    assert all(same_float(g, e) for g, e in zip(grads, expected_grads, strict=True)), (
+        compiled, expected)
+
+
+NON_FINITE_CASES = [  # folds (x · 0 = 0, x · 1 = x, x + 0 = x) that are exact only for finite x
+    (lambda x: x * 0.0, (math.inf,)),
+    (lambda x: (x * 0.0).sigmoid() + x, (math.inf,)),
+    (lambda x: (x * 0.0).sigmoid() + x, (math.nan,)),
+    (lambda x: 0.0 * x.exp(), (math.inf,)),
+    (lambda x: (x + 0.0).exp() * 1.0, (-math.inf,)),
+    (lambda x: x.tanh(), (math.inf,)),
+    (lambda x: x.sigmoid() * 2.0, (math.nan,)),
+    (lambda x, y: (x * y) * 0.0 + x, (1.0, math.inf)),
+    (lambda x, y: (x * y).tanh() + y * 0.0, (2.0, -math.inf)),
+    (lambda x, y: x / y + y, (1.0, math.inf)),
+    (lambda x, y: x - y, (math.inf, math.inf)),
+]
+
+
+@pytest.mark.parametrize(("f", "args"), NON_FINITE_CASES)
+def test_inf_and_nan_inputs_give_the_eager_engines_results(f, args):
+    g = compile_grad(f, len(args))
+    expected = value_and_grad(f, tuple(range(len(args))))(*args)
+    assert_same_or_both_nan(g(*args), expected)
+    finite = tuple(0.25 * (i + 1) for i in range(len(args)))  # and finite ones still agree
+    assert_same_or_both_nan(g(*finite), value_and_grad(f, tuple(range(len(args))))(*finite))
+
+
+def test_compile_graph_gives_the_engines_aux_values_for_inf_and_nan_inputs():
+    a, b = Value(0.3, "a"), Value(-1.2, "b")
+    hidden = (a * 0.0).tanh()
+    g = compile_graph(hidden * b + a, [a, b], aux=[hidden, 2.5])
+    value, grads, aux = g(math.inf, 1.0)
+    assert math.isnan(value) and all(math.isnan(x) for x in grads)
+    assert math.isnan(aux[0]) and aux[1] == 2.5
