@@ -8,8 +8,9 @@ explicit stack instead, with the same results.
 
 The tape is dropped at the next ``backward()`` on it (a fresh one starts). Until then it
 must not keep dead graphs alive: each time it fills up (``CAPACITY`` nodes at first) it
-lets go of the nodes that nothing but the tape refers to any more, and grows only if
-what remains is mostly live. Graphs built under ``no_grad()`` record nothing at all.
+lets go of the nodes that nothing but the tape refers to any more, and fills up next at
+twice what remains live, so the dead nodes it holds stay fewer than the live ones (or
+than ``CAPACITY``). Graphs built under ``no_grad()`` record nothing at all.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ _UNREFERENCED = _unreferenced_count()
 
 
 def make_room(tape: Tape) -> None:
-    """Drop the nodes that only the tape still refers to; grow if most are live.
+    """Drop the nodes that only the tape still refers to, and set when to look next.
 
     Walks newest first, so that letting go of a dead node (which frees it and its
     references to its operands) exposes its dead operands further down the tape.
@@ -101,8 +102,9 @@ def make_room(tape: Tape) -> None:
     node = None
     live.reverse()
     tape.nodes = live
-    if len(live) > tape.limit // 2:
-        tape.limit *= 2
+    # Look again when the tape has doubled what is live now (never sooner than CAPACITY):
+    # dead nodes held in between stay fewer than the live ones.
+    tape.limit = max(CAPACITY, 2 * len(live))
 
 
 @contextmanager

@@ -73,21 +73,25 @@ def test_bytes_per_live_node_at_most_160():
     out.backward()
 
 
-def test_dead_graphs_are_not_kept_alive_by_the_tape():
+def test_dead_graphs_are_not_kept_alive_by_the_tape(monkeypatch):
+    monkeypatch.setattr(tape_module, "CAPACITY", 2048)  # the same mechanism, sooner
+    tape_module.retire(tape_module.current())  # a fresh tape with the small capacity
     gc.collect()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
-        for _ in range(8):  # 8 × 100k nodes built and dropped, never differentiated
-            chain(Value(1.0), 100_000)
+        for _ in range(8):  # 8 × 10k nodes built and dropped, never differentiated
+            chain(Value(1.0), 10_000)
         held = tracemalloc.get_traced_memory()[0] - base
+        limit = tape_module.current().limit
     finally:
         tracemalloc.stop()
-    # Without releasing, 800k nodes (~100 MB) would be held; the tape keeps at most about
+        tape_module.retire(tape_module.current())
+    # Without releasing, 80k nodes (~10 MB) would be held; the tape keeps at most about
     # one capacity's worth of nodes alive.
     live_nodes = held / 120
-    print(f"\nafter dropping 800k nodes: {held / 1e6:.1f} MB still held (~{live_nodes:,.0f} nodes)")
-    assert held < 2 * tape_module.current().limit * 160
+    print(f"\nafter dropping 80k nodes: {held / 1e6:.2f} MB still held (~{live_nodes:,.0f} nodes)")
+    assert held < 2 * limit * 160 and limit <= 4 * 10_000
 
 
 def test_backward_releases_the_graph_from_the_tape():
