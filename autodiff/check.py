@@ -38,6 +38,7 @@ class GradcheckReport:
 
     @property
     def failures(self) -> tuple[CheckRow, ...]:
+        """The rows whose analytic and numeric derivatives disagree."""
         return tuple(row for row in self.rows if not row.ok)
 
     def __str__(self) -> str:

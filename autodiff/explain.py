@@ -10,6 +10,7 @@ each input's last running sum is bit for bit the ``.grad`` that ``backward()`` l
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,6 +161,7 @@ class Explanation:
                 "contribution to its inputs")
 
     def leaf_gradients(self) -> list[tuple[str, float]]:
+        """(name, gradient) of each leaf, as the pass leaves them."""
         final = self.gradients_after(len(self.steps) - 1)
         return [(self.name(n), final.get(id(n), 0.0)) for n in self.order if n._op is None]
 
@@ -214,7 +216,7 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
     """The backward pass from ``output`` as chain-rule steps; ``.grad`` is left untouched."""
     if not isinstance(output, Value):
         raise TypeError(f"explain needs a Value output, got {type(output).__name__}")
-    if isinstance(seed, (Value, bool)) or not isinstance(seed, (int, float)):
+    if isinstance(seed, (Value, bool)) or not isinstance(seed, numbers.Real):
         raise TypeError(f"the seed gradient must be a float, got {type(seed).__name__}")
     seed = float(seed)
     order = topological_order(output)

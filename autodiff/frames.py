@@ -22,6 +22,7 @@ FRAME_NAME = re.compile(r"step-\d+\.svg")
 
 
 def frame_names(count: int) -> list[str]:
+    """File names of ``count`` frames, zero-padded so they sort in step order."""
     width = max(3, len(str(count - 1)))
     return [f"step-{k:0{width}d}.svg" for k in range(count)]
 

@@ -39,6 +39,7 @@ class Op:
 
     @property
     def arity(self) -> int:
+        """How many operands the op takes (a constant operand counts)."""
         return 1 if self.kind == UNARY else 2
 
     def with_constant(self, side: str) -> Op:

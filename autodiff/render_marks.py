@@ -120,7 +120,7 @@ class Marks:
     def zero_local(child: Value, role: str) -> str:
         op = child._op
         if op.name == "relu":
-            return "inactive ReLU (input ≤ 0)"
+            return f"inactive ReLU: ∂/∂a = {op.derivative_formulas[0]} is 0 here"
         constant = child._b if op.kind is CONST_RIGHT else child._a if op.kind is CONST_LEFT \
             else None
         if op.name == "mul" and constant == 0:
