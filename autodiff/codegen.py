@@ -48,9 +48,13 @@ def compile_grad(f: Callable[..., Any], nargs: int,
     its domain. Like a JAX trace, the compiled code is specialised to that trace:
     Python control flow that depends on the inputs' values is fixed to the branch taken
     at the example. Comparing a traced Value or taking its truth value raises TypeError;
-    reading ``.data`` or ``float(x)``, or ``==`` (identity for Values), cannot be seen and
-    silently specialises. Values ``f`` uses that do not depend on its arguments (and
-    graphs built under ``no_grad``) are constants of the compiled code.
+    branching on ``x.data`` (or on ``==``, identity for Values) cannot be seen and
+    silently specialises. A value computed from the arguments where the trace cannot see
+    it (under ``no_grad()``, or from ``x.data`` or ``float(x)``) would be frozen at the
+    example point: to catch that, ``f`` is traced a second time slightly away from the
+    example (so it runs twice), and a constant of the trace that moved raises TypeError.
+    Values ``f`` uses that do not depend on its arguments (including ones made under
+    ``no_grad``) are constants of the compiled code.
 
     Calling ``g`` outside an op's domain raises the same error as the eager engine,
     naming the op, the operand and the node's label. A call in which an input or a value
@@ -63,7 +67,9 @@ def compile_grad(f: Callable[..., Any], nargs: int,
         raise TypeError(f"nargs must be a non-negative int, got {nargs!r}")
     point = _example_point(nargs, example)
     inputs, output, recorded = _trace(f, point)
-    return _compile(inputs, output, None, recorded)
+    order = _creation_order([output], recorded)
+    _refuse_frozen_values(f, point, _fingerprint(inputs, output, order))
+    return _compile(inputs, output, None, order)
 
 
 def compile_graph(output: Value | float, inputs: Sequence[Value],
@@ -85,13 +91,13 @@ def compile_graph(output: Value | float, inputs: Sequence[Value],
             raise TypeError(f"{'output' if i == 0 else f'aux[{i - 1}]'} must be a Value or "
                             f"a number, got {type(x).__name__}")
     tape = _tape.current_or_none()
-    return _compile(inputs, output, None if aux is None else list(aux),
-                    list(tape.nodes) if tape is not None else [])
+    aux = None if aux is None else list(aux)
+    order = _creation_order([output, *(aux or ())], list(tape.nodes) if tape else [])
+    return _compile(inputs, output, aux, order)
 
 
 def _compile(inputs: list[Value], output: Any, aux: list[Any] | None,
-             recorded: list[Value]) -> CompiledGrad:
-    order = _creation_order([output, *(aux or ())], recorded)
+             order: list[Value]) -> CompiledGrad:
     source = generate_source(inputs, output, aux, order)
     namespace = _namespace(order, inputs, output, aux)
     exec(compile(source, _FILENAME, "exec"), namespace)
@@ -149,6 +155,60 @@ def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any,
         raise TypeError(f"compile_grad: f must return a Value or a number, "
                         f"got {type(output).__name__}")
     return inputs, output, recorded
+
+
+# What a trace computes, as (structure, constants): the structure lists each node's op and
+# operand positions; the constants are the numbers the compiled code would hold, each
+# with a description of where it sits.
+_Fingerprint = tuple[list[Any], list[tuple[float, str]]]
+
+
+def _fingerprint(inputs: list[Value], output: Any, order: list[Value]) -> _Fingerprint:
+    position = {id(v): i for i, v in enumerate(order)}
+    argument = {id(v): i for i, v in enumerate(inputs)}
+    structure: list[Any] = []
+    constants: list[tuple[float, str]] = []
+    for v in order:
+        if v._op is None:
+            structure.append(argument.get(id(v), "leaf"))
+            if id(v) not in argument:
+                constants.append((v.data, f"a Value that is not one of f's arguments "
+                                          f"(label {v.label!r})"))
+            continue
+        structure.append((v._op.name, v._op.kind, tuple(
+            position[id(x)] if isinstance(x, Value) else None for x in v.operands)))
+        constants += [(x, f"the number operand of {v._op.name} ({v._op.formula})")
+                      for x in v.operands if not isinstance(x, Value)]
+    if isinstance(output, Value):
+        structure.append(position[id(output)])
+    else:
+        structure.append("number")
+        constants.append((float(output), "the number f returned"))
+    return structure, constants
+
+
+def _refuse_frozen_values(f: Callable[..., Any], point: list[float],
+                          traced: _Fingerprint) -> None:
+    """Trace ``f`` again a little away from ``point``: a constant of the trace that moved
+    was computed from the arguments where the trace cannot see it (under ``no_grad``, or
+    from ``.data`` / ``float()``), and the compiled code would keep it frozen."""
+    nearby = [x + (abs(x) + 1.0) * 2.0 ** -20 for x in point]
+    try:
+        inputs, output, recorded = _trace(f, nearby)
+    except Exception:  # f fails near the example (a domain's edge): nothing to compare
+        return
+    structure, constants = _fingerprint(inputs, output, _creation_order([output], recorded))
+    if structure != traced[0]:
+        return  # f branched on .data differently: specialised to the example, as documented
+    for (at_example, where), (at_nearby, _) in zip(traced[1], constants, strict=True):
+        if repr(at_example) != repr(at_nearby):
+            raise TypeError(
+                f"compile_grad: {where} is {at_example!r} at example={point} but "
+                f"{at_nearby!r} at {nearby}: it was computed from f's arguments where the "
+                "trace cannot see it, under no_grad() or from x.data or float(x) (or f is "
+                "not deterministic). compile_grad compiles the trace of one run of f, so "
+                "such a value would be frozen at the example point. Compute it with Value "
+                "operations outside no_grad (x * 2.0, not x.data * 2.0).")
 
 
 def _creation_order(roots: list[Any], recorded: list[Value]) -> list[Value]:

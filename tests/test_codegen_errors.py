@@ -7,7 +7,7 @@ import math
 import pytest
 from test_codegen import assert_same_results, eager, small
 
-from autodiff import DomainError, Value, compile_grad, compile_graph, value_and_grad
+from autodiff import DomainError, Value, compile_grad, compile_graph, no_grad, value_and_grad
 
 # --- misuse -------------------------------------------------------------------------------
 
@@ -149,3 +149,35 @@ def test_compile_graph_gives_the_engines_aux_values_for_inf_and_nan_inputs():
     value, grads, aux = g(math.inf, 1.0)
     assert math.isnan(value) and all(math.isnan(x) for x in grads)
     assert math.isnan(aux[0]) and aux[1] == 2.5
+
+
+# --- values the trace cannot see: frozen at the example point, so refused -----------------
+
+def computed_under_no_grad(x):
+    with no_grad():
+        c = x * 2.0  # a plain leaf holding 2x at the example point
+    return c * x
+
+
+@pytest.mark.parametrize("f", [
+    computed_under_no_grad,
+    lambda x: x * x.data,
+    lambda x, y: x * float(y) + y,
+    lambda x: x + Value(x.data).exp(),
+    lambda x: x.data * 2.0,
+])
+def test_values_computed_from_the_arguments_outside_the_trace_are_refused(f):
+    nargs = f.__code__.co_argcount
+    with pytest.raises(TypeError, match=r"compile_grad.*frozen at the example point") as error:
+        compile_grad(f, nargs)
+    assert "no_grad" in str(error.value) and ".data" in str(error.value)
+
+
+def test_constants_made_under_no_grad_or_from_data_branches_still_compile():
+    def f(x):
+        with no_grad():
+            c = Value(2.0) * 3.0  # does not depend on x: a constant, rightly
+        return c * x if x.data > 0 else -x  # a branch fixed at the example, as documented
+
+    g = compile_grad(f, 1)
+    assert g(4.0) == (24.0, (6.0,)) and g(-1.0) == (-6.0, (6.0,))
