@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import numbers
 import random
+from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -57,9 +58,22 @@ class Neuron(Module):
 
     Each forward call that records a graph appends its pre-activation z (labelled
     ``z{layer+1}[unit]``) to ``zs``; after ``backward()`` their ``.grad`` are this
-    neuron's δ = ∂E/∂z, one per call. ``zero_grad()`` clears ``zs``; calls under
-    ``autodiff.no_grad()`` are not kept. With the linear activation, a is z itself.
+    neuron's δ = ∂E/∂z, one per call. With the linear activation, a is z itself.
+
+    What ``zs`` holds (each z keeps its whole forward graph alive, so it must stay small):
+
+    - only the calls since the last ``backward()``: the first call recorded after a
+      ``backward()`` starts a new record (it is on a new tape: ``backward()`` retires the
+      tape its graph was recorded on), so a training loop keeps one step's graphs at most,
+      whichever way it zeroes its gradients;
+    - at most the last ``MAX_RECORDED_CALLS`` (1024) calls, so that evaluating without
+      ``autodiff.no_grad()`` cannot grow without bound (``recorded_calls`` still counts
+      them all, and ``MLP.deltas()`` refuses a record that lost its oldest calls);
+    - nothing after ``zero_grad()``, and calls under ``autodiff.no_grad()`` are not kept.
     """
+
+    #: The most forward calls whose z a neuron keeps (the oldest are dropped first).
+    MAX_RECORDED_CALLS: ClassVar[int] = 1024
 
     def __init__(self, nin: int, activation: str = "sigmoid", bias: bool = True, *,
                  layer: int = 0, unit: int = 0, rng: random.Random | None = None) -> None:
@@ -71,7 +85,8 @@ class Neuron(Module):
         self.w = [Value(rng.uniform(-bound, bound), weight_label(layer, i, unit))
                   for i in range(self.nin)]
         self.b = Value(rng.uniform(-bound, bound), bias_label(layer, unit)) if bias else None
-        self.zs: list[Value] = []
+        self.zs: deque[Value] = deque()
+        self.recorded_calls = 0  # forward calls recorded in this record, dropped ones too
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         _check_input(x, self.nin, "Neuron")
@@ -86,7 +101,14 @@ class Neuron(Module):
             z = z + self.b
         z.label = pre_activation_label(self.layer, self.unit)
         if z.op:  # recorded (not under no_grad): keep it for deltas()
-            self.zs.append(z)
+            zs = self.zs
+            if zs and zs[-1]._tape is not z._tape:  # a backward() came in between
+                zs.clear()
+                self.recorded_calls = 0
+            elif len(zs) >= self.MAX_RECORDED_CALLS:
+                zs.popleft()
+            zs.append(z)
+            self.recorded_calls += 1
         if self.activation == "linear":
             return z
         a = getattr(z, self.activation)()
@@ -105,6 +127,7 @@ class Neuron(Module):
 
     def _forget_forward_calls(self) -> None:
         self.zs.clear()
+        self.recorded_calls = 0
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin} inputs, {self.activation}, bias={self.b is not None})"

@@ -113,18 +113,30 @@ class MLP(Module):
 
     def deltas(self) -> list[np.ndarray]:
         """The engine's δ(1) … δ(L): ``deltas[l][t, j]`` is ∂E/∂z of unit j of layer l+1 in
-        the t-th forward call since the last ``zero_grad()`` (read after ``backward()``).
+        the t-th forward call of the current record.
 
-        Same layout as ``delta_backprop(...).deltas``: ``batch × M(l+1)`` per layer.
+        Same layout as ``delta_backprop(...).deltas``: ``batch × M(l+1)`` per layer. The
+        flow: forward the batch (one call per sample), ``loss.backward()``, then
+        ``deltas()``. The record holds the forward calls made since the last
+        ``backward()`` before them: the first forward call after a ``backward()`` (or after
+        ``zero_grad()``) starts a new one, so after a training step it is that step's
+        batch. Calls under ``autodiff.no_grad()`` are not recorded; a record longer than
+        ``Neuron.MAX_RECORDED_CALLS`` keeps only its last calls, and is refused here.
         """
         out = []
         for k, layer in enumerate(self.layers):
-            counts = {len(n.zs) for n in layer.neurons}
+            counts = {n.recorded_calls for n in layer.neurons}
             if len(counts) != 1:
                 raise RuntimeError(f"the neurons of layers[{k}] were called different "
                                    f"numbers of times {sorted(counts)}; call zero_grad() "
                                    f"and run the forward passes through the model")
             batch = counts.pop()
+            kept = len(layer.neurons[0].zs)
+            if kept < batch:
+                raise RuntimeError(f"{batch} forward calls were recorded since the last "
+                                   f"backward(), but a neuron keeps only the last {kept} "
+                                   f"(Neuron.MAX_RECORDED_CALLS): use a smaller batch, or "
+                                   f"evaluate under autodiff.no_grad()")
             grads = [[float(n.zs[t].grad) for n in layer.neurons] for t in range(batch)]
             out.append(np.array(grads, dtype=float).reshape(batch, layer.nout))
         return out

@@ -43,9 +43,9 @@ class Module(ABC):
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0 and forget the forward calls recorded so far.
 
-        Call it once per training step (``nn.fit`` does): between two calls, neurons keep
-        the pre-activations of each forward call so that ``deltas()`` can read their
-        gradients, and that record (with the graphs it keeps alive) is dropped here.
+        Neurons keep the pre-activations of the forward calls since the last
+        ``backward()`` so that ``deltas()`` can read their gradients (see ``Neuron``);
+        that record, with the graphs it keeps alive, is dropped here too.
         """
         for p in self.parameters():
             p.grad = 0.0
