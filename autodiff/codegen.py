@@ -264,6 +264,16 @@ def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any]
     return value_of(output), grads, tuple(value_of(x) for x in aux)
 
 
+def _real_arguments(*args: Any) -> tuple[float, ...]:
+    """The arguments of a compiled gradient as floats; a TypeError names one that is not a
+    real number (bool, str, None and complex are not), as the eager engine's Value does."""
+    for i, x in enumerate(args):
+        if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
+            raise TypeError(f"compiled gradient: argument {i} must be a real number (int or "
+                            f"float), got {type(x).__name__}: {x!r}")
+    return tuple(float(x) for x in args)
+
+
 def _namespace(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None
                ) -> dict[str, Any]:
     """What the generated code may see: the op table's functions and nothing else."""
@@ -275,7 +285,8 @@ def _namespace(order: list[Value], inputs: list[Value], output: Any, aux: list[A
 
     namespace: dict[str, Any] = {
         "__builtins__": {}, "ArithmeticError": ArithmeticError, "ValueError": ValueError,
-        "abs": abs, "inf": math.inf, "nan": math.nan, "replay_on_engine": replay_on_engine}
+        "abs": abs, "inf": math.inf, "nan": math.nan, "replay_on_engine": replay_on_engine,
+        "type": type, "float": float, "real_arguments": _real_arguments}
     namespace.update(vars(FLOAT_MATH))
     for node in order:
         if node._op is not None and node._op.forward not in OPERATOR_FORWARDS:

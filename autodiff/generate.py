@@ -20,6 +20,7 @@ OPERATOR_FORWARDS = (operator.add, operator.sub, operator.mul, operator.truediv,
                      operator.pow, operator.neg, operator.abs)
 _TERMS_PER_LINE = 8  # a gradient summed over more uses is written over several lines
 _CHECKS_PER_LINE = 16
+_TESTS_PER_LINE = 3
 
 
 def forward_expression(op: Op, args: list[Sym]) -> Sym:
@@ -196,12 +197,29 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
     ]
     return "\n".join([
         f"def compiled_grad({params}):",
+        *_argument_check(len(inputs)),
         "    try:",
         *(f"        {line}" for line in body),
         "    except (ArithmeticError, ValueError):",
         f"        return replay_on_engine({params})  # the eager engine's error (or result)",
         "",
     ])
+
+
+def _argument_check(nargs: int) -> list[str]:
+    """Lines that let floats through and hand anything else to ``real_arguments``, which
+    turns ints and other reals into floats and refuses the rest (bool, str, None, complex)
+    with a TypeError naming the argument, as the eager engine does."""
+    if not nargs:
+        return []
+    tests = [f"type(x{i}) is not float" for i in range(nargs)]
+    chunks = [" or ".join(tests[i:i + _TESTS_PER_LINE])
+              for i in range(0, nargs, _TESTS_PER_LINE)]
+    condition = "\n            or ".join(chunks)
+    names = ", ".join(f"x{i}" for i in range(nargs))
+    return [f"    if {condition}:" if len(chunks) == 1 else f"    if ({condition}):",
+            f"        {names}{',' if nargs == 1 else ''} = real_arguments({names})"
+            "  # ints become floats; bool, str, None, complex are refused"]
 
 
 def _finite_check(names: list[str], params: str) -> list[str]:

@@ -91,6 +91,8 @@ def test_long_chains_and_many_uses_compile():
 
 GOLDEN = '''\
 def compiled_grad(x0, x1):
+    if type(x0) is not float or type(x1) is not float:
+        x0, x1 = real_arguments(x0, x1)  # ints become floats; bool, str, None, complex are refused
     try:
         # forward: one line per op node, in the order f made them
         t0 = x0 * x1  # mul: a × b

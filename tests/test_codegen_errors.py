@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
+import numpy as np
 import pytest
 from test_codegen import assert_same_results, eager, small
 
@@ -181,3 +183,21 @@ def test_constants_made_under_no_grad_or_from_data_branches_still_compile():
 
     g = compile_grad(f, 1)
     assert g(4.0) == (24.0, (6.0,)) and g(-1.0) == (-6.0, (6.0,))
+
+
+# --- arguments of the compiled function: real numbers, as for the eager engine ------------
+
+@pytest.mark.parametrize("bad", ["a", None, True, 1 + 2j, [1.0]])
+@pytest.mark.parametrize(("f", "nargs"), [(small, 2), (lambda x, y: x, 2),
+                                          (lambda x, y: x * y, 2), (lambda x, y: 3.5, 2)])
+def test_a_compiled_gradient_refuses_arguments_that_are_not_real_numbers(f, nargs, bad):
+    g = compile_grad(f, nargs)
+    with pytest.raises(TypeError, match=rf"argument 1 must be a real number.*got "
+                                        rf"{type(bad).__name__}"):
+        g(0.5, bad)
+
+
+def test_a_compiled_gradient_takes_ints_and_other_reals_as_floats():
+    g = compile_grad(small, 2)
+    assert g(2, 3) == g(2.0, 3.0) == g(Fraction(2), np.float64(3.0))
+    assert all(type(x) is float for x in (g(2, 3)[0], *g(2, 3)[1]))
