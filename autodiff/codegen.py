@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -119,11 +120,22 @@ def _example_point(nargs: int, example: Sequence[float] | None) -> list[float]:
     return [float(x) for x in point]
 
 
+# CPython's message when no operand defines < <= > >= (Objects/object.c, do_richcompare:
+# "'%s' not supported between instances of '%.100s' and '%.100s'", as of Python 3.6); Value
+# defines none of them. The interpreter raises it in f's frame (or in max, min, sorted),
+# with no structural mark, so this exact form of the message is all there is to read.
+_NO_ORDER = re.compile(r"'(<|<=|>|>=)' not supported between instances of '(\w+)' and '(\w+)'")
+
+
 def _is_control_flow_error(exc: TypeError) -> bool:
-    """The TypeError of ``x < y`` or ``bool(x)`` on a Value (Values have no order)."""
-    message = str(exc)
-    return ("not supported between instances of" in message and "'Value'" in message) or (
-        "truth value of a Value" in message)
+    """The TypeError of ``bool(x)`` or of ``x < y`` (<=, >, >=) on a Value."""
+    innermost = exc.__traceback__
+    while innermost is not None and innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    if innermost is not None and innermost.tb_frame.f_code is Value.__bool__.__code__:
+        return True  # raised by Value.__bool__ itself, whatever its message says
+    ordering = _NO_ORDER.fullmatch(str(exc))
+    return ordering is not None and Value.__name__ in ordering.group(2, 3)
 
 
 def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any, list[Value]]:

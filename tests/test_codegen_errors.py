@@ -201,3 +201,16 @@ def test_a_compiled_gradient_takes_ints_and_other_reals_as_floats():
     g = compile_grad(small, 2)
     assert g(2, 3) == g(2.0, 3.0) == g(Fraction(2), np.float64(3.0))
     assert all(type(x) is float for x in (g(2, 3)[0], *g(2, 3)[1]))
+
+
+@pytest.mark.parametrize("message", [
+    "the truth value of a Value is ambiguous; compare v.data instead",
+    "'<' not supported between instances of 'Values' and 'float'",
+])
+def test_fs_own_type_errors_that_mention_values_pass_through(message):
+    def f(x):
+        raise TypeError(message)
+
+    with pytest.raises(TypeError) as error:
+        compile_grad(f, 1)
+    assert str(error.value) == message
