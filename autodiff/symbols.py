@@ -49,6 +49,8 @@ class Sym:
                                                    self.text.isidentifier())
 
     def is_const(self, value: float) -> bool:
+        """Is this the constant ``value``? (A constant ``-0.0`` counts as 0.0; a symbol
+        whose value is known only at run time is never a constant.)"""
         return self.const is not None and self.const == value
 
     # --- arithmetic, folding constants --------------------------------------------------
@@ -149,6 +151,8 @@ def constant(value: float) -> Sym:
 
 
 def as_sym(x: Any) -> Sym:
+    """``x`` as a symbol: a Sym stays itself, an int or float becomes a :func:`constant`;
+    anything else (bool included) is a TypeError, as it has no place in generated code."""
     if isinstance(x, Sym):
         return x
     if isinstance(x, (int, float)) and not isinstance(x, bool):

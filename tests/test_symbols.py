@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import floats_in
 
+from autodiff import codegen, generate, symbols
 from autodiff.symbols import SYMBOL_MATH, Sym, constant, name
 
 
@@ -76,3 +78,19 @@ def test_a_rule_that_branches_on_a_symbol_is_an_error():
         bool(name("a") > 0)
     with pytest.raises(TypeError, match="cannot use str"):
         Sym("a") + "b"
+
+
+@pytest.mark.parametrize("module", [symbols, codegen, generate])
+def test_public_functions_classes_and_methods_have_docstrings(module):
+    undocumented = []
+    for name_, obj in vars(module).items():
+        if name_.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            undocumented += [name_] if not obj.__doc__ else []
+        if inspect.isclass(obj):
+            for attribute, member in vars(obj).items():
+                member = member.fget if isinstance(member, property) else member
+                if not attribute.startswith("_") and callable(member) and not member.__doc__:
+                    undocumented.append(f"{name_}.{attribute}")
+    assert undocumented == []
