@@ -1,8 +1,10 @@
 """Two moons: a 2-16-16-1 classifier trained on the scalar engine, with pictures.
 
 Run ``python demos/moons.py``. The data are made here with numpy (no download); the
-network (tanh, tanh, sigmoid) is trained with binary cross-entropy by mini-batch SGD with
-momentum, every gradient coming from the engine's backward(). It prints the accuracy and
+network (tanh, tanh, linear: its output is the logit z, and P(lower moon) = σ(z)) is
+trained with binary cross-entropy on the logits (``from_logits=True``: stable even when
+the network grows confident) by mini-batch SGD with momentum, every gradient coming
+from the engine's backward(). It prints the accuracy and
 writes out/moons_boundary.svg (the decision boundary) and out/moons_loss.svg (the loss
 curve), both written as SVG text directly.
 
@@ -12,6 +14,7 @@ Settings from the environment (for quick runs): MOONS_SAMPLES (default 100), MOO
 
 # %% Data: two interleaving half circles with a little noise.
 import os
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -40,16 +43,16 @@ def make_moons(n: int, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, n
 X, Y = make_moons(SAMPLES)
 
 # %% The model and the training run.
-model = nn.MLP(2, [16, 16, 1], activation=["tanh", "tanh", "sigmoid"], seed=0)
+model = nn.MLP(2, [16, 16, 1], activation=["tanh", "tanh", "linear"], seed=0)
 print(model)
 history = nn.fit(model, X, Y, EPOCHS, lr=0.05, momentum=0.9, batch_size=10, seed=0,
-                 loss=nn.binary_cross_entropy)
+                 loss=partial(nn.binary_cross_entropy, from_logits=True))
 
 
 def predict(points: np.ndarray) -> np.ndarray:
     """P(lower moon) for each point (no graph is recorded)."""
     with ad.no_grad():
-        return np.array([model(p).data for p in points])
+        return np.array([model(p).sigmoid().data for p in points])
 
 
 accuracy = float(np.mean((predict(X) > 0.5) == (Y == 1.0)))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Value
+from autodiff import DomainError, Value
 
 
 def _pairs(pred: Any, target: Any, path: str = "pred") -> list[tuple[Value | float, float]]:
@@ -94,35 +94,48 @@ def _bce_from_logit(z: Value, y: float) -> Value:
 def binary_cross_entropy(pred: Any, target: Any, from_logits: bool = False) -> Value:
     """Mean of ``−y log p − (1 − y) log(1 − p)`` over the outputs, targets y in [0, 1].
 
-    Numerically stable: the loss is computed from the logit z (with ``p = σ(z)``) as
-    ``softplus(z) − y z = (1 − y) softplus(z) + y softplus(−z)``, with engine ops only
-    and no branch on z's value (so a compiled trace is right for every z). exp never
-    overflows, so a saturated p (exactly 0.0 or 1.0 as a float) still gives a finite
-    loss, and the gradient ∂loss/∂z = σ(z) − y is exact to rounding for any finite z.
-    The loss value is exact to ~1e-16 *absolute* (there is no log1p op): a loss below
-    ~1e-10 has fewer than 6 correct digits, and one below ~1e-16 reads 0.
-    The logit is ``pred`` itself with ``from_logits=True``, or, when ``pred`` was made by
-    ``.sigmoid()`` (an nn sigmoid output), that node's input.
-    Any other probability is used as is: log of exactly 0 raises a DomainError.
+    By default ``pred`` holds probabilities p, used exactly as given, whatever made them:
+    for a sigmoid output, the loss's graph runs through the σ node, as drawn, and
+    ``pred.grad`` is ∂loss/∂p. A p of exactly 0.0 or 1.0 (a saturated sigmoid: σ(z) is
+    1.0 as a float for z > ~37) then makes a log of 0, which raises a DomainError.
+
+    With ``from_logits=True``, ``pred`` holds logits z (p = σ(z); e.g. an MLP whose last
+    activation is "linear"), and the loss is computed from them, stably, as
+    ``softplus(z) − y z = (1 − y) softplus(z) + y softplus(−z)``, with engine ops only and
+    no branch on z's value (so a compiled trace is right for every z). exp never
+    overflows, so the loss stays finite for any finite z, and the gradient
+    ∂loss/∂z = σ(z) − y is exact to rounding. The loss value is exact to ~1e-16
+    *absolute* (there is no log1p op): a loss below ~1e-10 has fewer than 6 correct
+    digits, and one below ~1e-16 reads 0. Prefer this for training.
+
     With ``pred`` a Value, not a list, the mean is over that one output.
     """
+    if not isinstance(from_logits, bool):
+        raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
     terms = []
     pairs = _pairs(pred, target)
     for p, y in pairs:
         if not 0.0 <= y <= 1.0:
             raise ValueError(f"binary_cross_entropy targets must be in [0, 1], got {y!r}")
-        if from_logits or (isinstance(p, Value) and p.op == "sigmoid"):
-            z = p if from_logits else p.parents[0]
-            if not isinstance(z, Value):
-                raise TypeError("from_logits=True needs Value predictions")
-            terms.append(_bce_from_logit(z, y))
-        else:
-            if not isinstance(p, Value):
-                raise TypeError(f"binary_cross_entropy needs Value predictions, got {p!r}")
-            parts = []  # a term whose weight y or 1 − y is 0 is left out, log and all
-            if y != 0.0:
-                parts.append(y * p.log())
-            if y != 1.0:
-                parts.append((1.0 - y) * (1.0 - p).log())
-            terms.append(-_total(parts))
+        if not isinstance(p, Value):
+            what = "logits" if from_logits else "predictions"
+            raise TypeError(f"binary_cross_entropy needs Value {what}, got {p!r}"
+                            + (" (from_logits=True needs Value logits)" if from_logits else ""))
+        terms.append(_bce_from_logit(p, y) if from_logits else _bce_from_probability(p, y))
     return _total(terms) * (1.0 / len(pairs))
+
+
+def _bce_from_probability(p: Value, y: float) -> Value:
+    """``−y log p − (1 − y) log(1 − p)``, as written."""
+    parts = []  # a term whose weight y or 1 − y is 0 is left out, log and all
+    try:
+        if y != 0.0:
+            parts.append(y * p.log())
+        if y != 1.0:
+            parts.append((1.0 - y) * (1.0 - p).log())
+    except DomainError as exc:
+        raise DomainError(f"{exc}. binary_cross_entropy got the probability {p.data!r} "
+                          f"for target {y!r}, whose log is -inf (a saturated sigmoid?): "
+                          f"pass the logits with from_logits=True for a loss that stays "
+                          f"finite") from None
+    return -_total(parts)

@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+import autodiff as ad
 import nn
 from autodiff import Value, compile_grad
 
@@ -56,3 +57,30 @@ def test_bce_value_loses_only_absolute_precision():
         loss = nn.binary_cross_entropy(Value(z), 1.0, from_logits=True).data
         exact = math.log1p(math.exp(-z))
         assert abs(loss - exact) <= 1.2e-16
+
+
+# --- probabilities are taken as given; logits only when asked ------------------------------
+
+def test_a_sigmoid_prediction_is_used_as_given_with_its_node_in_the_graph():
+    logit = Value(0.4)
+    p = logit.sigmoid()
+    loss = nn.binary_cross_entropy(p, 1.0)
+    assert p in ad.topological_order(loss)  # the σ node is part of the loss's graph
+    loss.backward()
+    sigma = 1.0 / (1.0 + math.exp(-0.4))
+    assert p.grad == pytest.approx(-1.0 / sigma, rel=1e-14)  # ∂(−log p)/∂p
+    assert logit.grad == pytest.approx(sigma - 1.0, rel=1e-14)
+
+
+def test_a_saturated_probability_says_to_pass_logits():
+    p = Value(40.0).sigmoid()  # exactly 1.0 as a float
+    with pytest.raises(ad.DomainError, match="from_logits=True"):
+        nn.binary_cross_entropy(p, 0.0)
+    assert nn.binary_cross_entropy(Value(40.0), 0.0, from_logits=True).data == 40.0
+
+
+def test_from_logits_needs_values():
+    with pytest.raises(TypeError, match="from_logits=True needs Value logits"):
+        nn.binary_cross_entropy([0.5], [1.0], from_logits=True)
+    with pytest.raises(TypeError, match="from_logits must be True or False"):
+        nn.binary_cross_entropy(Value(0.5), 1.0, from_logits="yes")
