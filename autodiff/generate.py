@@ -187,12 +187,14 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
     results = f"{value.text}, ({grad_tuple})"
     if aux is not None:
         results += f", ({''.join(value_of(x).text + ', ' for x in aux).rstrip()})"
+    gradient_texts = [grads[id(v)].text for v in inputs if id(v) in grads]
     body = [
         "# forward: one line per op node, in the order f made them",
         *forward_lines,
         *_finite_check([n for n in gen.checked if n not in gen.covered], params),
         "# reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)",
         *gen.lines,
+        *_gradient_check(gradient_texts, params),
         f"return {results}",
     ]
     return "\n".join([
@@ -220,6 +222,17 @@ def _argument_check(nargs: int) -> list[str]:
     return [f"    if {condition}:" if len(chunks) == 1 else f"    if ({condition}):",
             f"        {names}{',' if nargs == 1 else ''} = real_arguments({names})"
             "  # ints become floats; bool, str, None, complex are refused"]
+
+
+def _gradient_check(texts: list[str], params: str) -> list[str]:
+    """Lines that hand the call to the eager engine if a gradient is inf or nan: from
+    finite values that is an overflow, which the engine reports as an error."""
+    if not texts:
+        return []
+    return ["# an inf or nan gradient: the eager engine reports the overflow",
+            f"finite = {' + '.join(texts)}",
+            "if finite - finite != 0.0:",
+            f"    return replay_on_engine({params})  # the eager engine's error or result"]
 
 
 def _finite_check(names: list[str], params: str) -> list[str]:

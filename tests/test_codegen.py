@@ -107,6 +107,10 @@ def compiled_grad(x0, x1):
         g_t0 = t1 * (1.0 - t1)  # from t1 sigmoid: ∂/∂a = out·(1 − out) = σ(a)(1 − σ(a))
         g_x0 = 1.0 / x0 + g_t0 * x1  # from t2 log: ∂/∂a = 1/a; t0 mul: ∂/∂a = b
         g_x1 = g_t0 * x0  # from t0 mul: ∂/∂b = a
+        # an inf or nan gradient: the eager engine reports the overflow
+        finite = g_x0 + g_x1
+        if finite - finite != 0.0:
+            return replay_on_engine(x0, x1)  # the eager engine's error or result
         return t3, (g_x0, g_x1)
     except (ArithmeticError, ValueError):
         return replay_on_engine(x0, x1)  # the eager engine's error (or result)
@@ -133,6 +137,13 @@ def test_every_body_line_is_one_assignment_with_a_comment():
     for line in g.source.splitlines():
         if re.match(r"\s+(t|g_)\w* = ", line):
             assert re.fullmatch(r"\s+(t\d+|g_[xt]\d+) = [^=;]+  # .+", line), line
+
+
+def test_a_gradient_that_overflows_gets_the_engines_error():
+    g = compile_grad(lambda x, y: x / y, 2)
+    assert g(1.0, 2.0) == (0.5, (0.5, -0.25))
+    with pytest.raises(OverflowError, match=r"div: the gradient sent to operand 1e-200"):
+        g(1.0, 1e-200)  # ∂/∂y = −x/y² overflows
 
 
 def test_constants_fold():
