@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autodiff import compile_graph, enable_grad, no_grad
+import numpy as np
+
+from autodiff import Value, compile_graph, enable_grad, no_grad
 
 from .mlp import MLP
 
@@ -20,8 +22,11 @@ def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Seque
                                                          tuple[float, list[Any]]]:
     """A gradient step (as ``fit`` uses it) for the full batch ``X, Y``, in this order.
 
-    The graph is traced once, so the data are fixed: the step refuses a batch of another
-    size. Unlike the eager step it keeps no graph, so ``model.deltas()`` is not filled.
+    The graph is traced once with the samples and targets as constants, so the data are
+    fixed: ``step(xs, ys)`` takes the same signature as the eager step, but refuses
+    (ValueError) anything other than the traced ``X, Y``, rather than silently computing
+    the traced batch's gradient for other data. Unlike the eager step it keeps no graph,
+    so ``model.deltas()`` is not filled.
     """
     params = model.parameters()
     with no_grad(), enable_grad():  # a private tape: the trace leaves the caller's alone
@@ -33,11 +38,18 @@ def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Seque
     width = len(flat) // len(outputs)
     several = isinstance(outputs[0], list)
     n = len(X)
+    traced = {"xs": [_numbers(x) for x in X], "ys": [_numbers(y) for y in Y]}
 
     def step(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[float, list[Any]]:
-        if len(xs) != n:
+        if len(xs) != n or len(ys) != n:
             raise ValueError(f"this compiled step was traced for the full batch of {n} "
-                             f"samples, got a batch of {len(xs)}")
+                             f"samples, got {len(xs)} samples and {len(ys)} targets")
+        for name, given in (("xs", xs), ("ys", ys)):
+            for i, (row, expected) in enumerate(zip(given, traced[name], strict=True)):
+                if _numbers(row) != expected:
+                    raise ValueError(f"{name}[{i}] differs from the traced batch: a compiled "
+                                     f"step computes the gradient of the batch it was "
+                                     f"traced with only (trace again for other data)")
         value, grads, predictions = gradient(*[p.data for p in params])
         for p, g in zip(params, grads, strict=True):
             p.grad = g
@@ -46,3 +58,14 @@ def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Seque
         return value, list(predictions)
 
     return step
+
+
+def _numbers(sample: Any) -> tuple[float, ...]:
+    """A sample or target as a flat tuple of floats (Values by their data), to compare."""
+    if isinstance(sample, Value):
+        return (sample.data,)
+    if isinstance(sample, np.ndarray):
+        return tuple(float(v) for v in sample.ravel())
+    if isinstance(sample, Sequence) and not isinstance(sample, (str, bytes)):
+        return tuple(v for item in sample for v in _numbers(item))
+    return (float(sample),)
