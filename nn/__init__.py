@@ -1,8 +1,9 @@
 """nn: sigmoid networks on the autodiff engine, and the seed's δ recursion to check them."""
 
+from .checks import ACTIVATIONS
 from .delta import DeltaBackprop, delta_backprop
 from .labels import LABEL_RE, LabelParts, parse_label
-from .layers import ACTIVATIONS, Layer, Neuron
+from .layers import Layer, Neuron
 from .losses import binary_cross_entropy, half_squared_error, mse
 from .mlp import MLP
 from .module import Module

@@ -18,22 +18,13 @@ import numpy as np
 
 from autodiff import Value
 
+from .checks import check_activation, check_bool, check_int, check_rng
 from .labels import activation_label, bias_label, pre_activation_label, weight_label
 from .module import Module
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
-
-
-def _check_activation(activation: Any) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
-    return activation
-
 
 def _check_count(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{what} must be a positive integer, got {n!r}")
-    return int(n)
+    return check_int(n, what, 1)
 
 
 def _check_input(x: Any, nin: int, who: str) -> None:
@@ -78,9 +69,10 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str = "sigmoid", bias: bool = True, *,
                  layer: int = 0, unit: int = 0, rng: random.Random | None = None) -> None:
         self.nin = _check_count(nin, "nin")
-        self.activation = _check_activation(activation)
-        self.layer, self.unit = layer, unit
-        rng = rng if rng is not None else random.Random()
+        self.activation = check_activation(activation)
+        check_bool(bias, "bias")
+        self.layer, self.unit = check_int(layer, "layer", 0), check_int(unit, "unit", 0)
+        rng = check_rng(rng)
         bound = 1.0 / math.sqrt(self.nin)
         self.w = [Value(rng.uniform(-bound, bound), weight_label(layer, i, unit))
                   for i in range(self.nin)]
@@ -140,7 +132,10 @@ class Layer(Module):
                  *, index: int = 0, rng: random.Random | None = None) -> None:
         self.nin = _check_count(nin, "nin")
         nout = _check_count(nout, "nout")
-        rng = rng if rng is not None else random.Random()
+        check_activation(activation)
+        check_bool(bias, "bias")
+        check_int(index, "index", 0)
+        rng = check_rng(rng)
         self.neurons = [Neuron(nin, activation, bias, layer=index, unit=j, rng=rng)
                         for j in range(nout)]
 

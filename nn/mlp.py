@@ -10,8 +10,9 @@ import numpy as np
 
 from autodiff import Value
 
+from .checks import check_activation, check_bool, check_seed
 from .labels import input_label
-from .layers import Layer, _check_activation, _check_count, _check_input
+from .layers import Layer, _check_count, _check_input
 from .module import Module
 
 
@@ -27,21 +28,25 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str | Sequence[str] =
                  "sigmoid", bias: bool = True, seed: int | None = None) -> None:
         self.nin = _check_count(nin, "nin")
-        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r}")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence):
+            raise TypeError(f"nouts must be a list of layer sizes, got "
+                            f"{type(nouts).__name__}: {nouts!r}")
+        if not nouts:
+            raise ValueError("nouts must be a non-empty list of layer sizes, got []")
         sizes = [self.nin] + [_check_count(n, "each layer size in nouts") for n in nouts]
         if isinstance(activation, str):
             activations = [activation] * len(nouts)
-        else:
+        elif isinstance(activation, Sequence):
             activations = list(activation)
-            if len(activations) != len(nouts):
-                raise ValueError(f"{len(activations)} activations given for "
-                                 f"{len(nouts)} layers")
+        else:
+            raise TypeError(f"activation must be a name or a list of names, got "
+                            f"{type(activation).__name__}: {activation!r}")
+        if len(activations) != len(nouts):
+            raise ValueError(f"{len(activations)} activations given for {len(nouts)} layers")
         for name in activations:
-            _check_activation(name)
-        if not isinstance(bias, bool):
-            raise TypeError(f"bias must be True or False, got {bias!r}")
-        rng = random.Random(seed)
+            check_activation(name)
+        check_bool(bias, "bias")
+        rng = random.Random(check_seed(seed))
         self.layers = [Layer(sizes[k], sizes[k + 1], activations[k], bias, index=k, rng=rng)
                        for k in range(len(nouts))]
 

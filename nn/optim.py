@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from autodiff import Value
 
+from .checks import check_number
 from .module import Module
 
 
@@ -28,8 +28,8 @@ class SGD:
         if not params:
             raise ValueError("SGD got no parameters to optimise")
         self.parameters = params
-        self.lr = _check_rate(lr, "lr")
-        self.momentum = _check_rate(momentum, "momentum")
+        self.lr = check_number(lr, "lr")
+        self.momentum = check_number(momentum, "momentum")
         if self.momentum >= 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.velocity = [0.0] * len(params)
@@ -58,8 +58,3 @@ class SGD:
         return (f"SGD({len(self.parameters)} parameters, lr={self.lr!r}, "
                 f"momentum={self.momentum!r})")
 
-
-def _check_rate(x: object, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or x < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
-    return float(x)

@@ -10,7 +10,6 @@ without touching the rest of the loop.
 from __future__ import annotations
 
 import math
-import numbers
 import random
 import signal
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from .checks import check_bool, check_callable, check_int, check_seed
 from .compiled import compiled_gradient_step
 from .losses import half_squared_error
 from .mlp import MLP
@@ -81,12 +81,17 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     step's gradients with ``autodiff.compile_graph``: the same numbers, much faster, but
     no graph is kept, so ``model.deltas()`` stays empty.
     """
+    if not isinstance(model, MLP):
+        raise TypeError(f"fit trains an nn.MLP, got {type(model).__name__}")
     n = _check_data(X, Y)
-    if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
-        raise ValueError(f"epochs must be an integer >= 0, got {epochs!r}")
-    if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(
-            batch_size, numbers.Integral) or not 1 <= batch_size <= n):
+    epochs = check_int(epochs, "epochs", 0)
+    if batch_size is not None and check_int(batch_size, "batch_size", 1) > n:
         raise ValueError(f"batch_size must be None or an integer in 1..{n}, got {batch_size!r}")
+    check_callable(loss, "loss")
+    check_callable(on_epoch, "on_epoch", optional=True)
+    for flag, name in ((shuffle, "shuffle"), (progress, "progress"), (compiled, "compiled")):
+        check_bool(flag, name)
+    check_seed(seed)
     optimizer = SGD(model, lr, momentum)
     if compiled and batch_size is not None:
         raise ValueError("compiled=True needs batch_size=None: the full batch is traced once")

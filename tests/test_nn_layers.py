@@ -158,9 +158,9 @@ def test_numpy_rows_are_accepted():
 
 @pytest.mark.parametrize("kwargs, error, message", [
     (dict(nin=0, nouts=[1]), ValueError, "nin must be a positive integer"),
-    (dict(nin=2.5, nouts=[1]), ValueError, "nin"),
+    (dict(nin=2.5, nouts=[1]), TypeError, "nin must be an integer, got float"),
     (dict(nin=2, nouts=[]), ValueError, "nouts"),
-    (dict(nin=2, nouts=3), ValueError, "nouts"),
+    (dict(nin=2, nouts=3), TypeError, "nouts must be a list of layer sizes, got int"),
     (dict(nin=2, nouts=[3, 0]), ValueError, "layer size"),
     (dict(nin=2, nouts=[1], activation="softmax"), ValueError, "unknown activation 'softmax'"),
     (dict(nin=2, nouts=[2, 1], activation=["tanh"]), ValueError, "1 activations given for 2"),

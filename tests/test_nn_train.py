@@ -110,7 +110,8 @@ def test_sgd_momentum_follows_the_velocity_rule():
 @pytest.mark.parametrize("args, error", [
     (([], 0.1), ValueError), (([1.0], 0.1), TypeError), (([Value(1.0)], -1.0), ValueError),
     (([Value(1.0)], float("nan")), ValueError), (([Value(1.0)], 0.1, 1.0), ValueError),
-    (([Value(1.0)], True), ValueError),
+    (([Value(1.0)], True), TypeError), (([Value(1.0)], "a"), TypeError),
+    (([Value(1.0)], 0.1, "0.9"), TypeError), (([Value(1.0)], 0.1, -0.5), ValueError),
 ])
 def test_sgd_rejects_bad_arguments(args, error):
     with pytest.raises(error):
@@ -187,7 +188,7 @@ def test_ctrl_c_stops_after_the_current_step_and_keeps_the_weights():
 
 
 @pytest.mark.parametrize("kwargs, error, message", [
-    (dict(epochs=-1), ValueError, "epochs"), (dict(epochs=1.5), ValueError, "epochs"),
+    (dict(epochs=-1), ValueError, "epochs"), (dict(epochs=1.5), TypeError, "epochs"),
     (dict(epochs=1, batch_size=0), ValueError, "batch_size"),
     (dict(epochs=1, batch_size=5), ValueError, "batch_size"),
     (dict(epochs=1, Y=[0.0]), ValueError, "X has 4 samples but Y has 1"),

@@ -1,0 +1,67 @@
+"""Argument checks shared by nn's constructors: a wrong type is a TypeError naming the type,
+a value of the right type out of range a ValueError."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import random
+from typing import Any
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+
+
+def check_int(x: Any, name: str, minimum: int) -> int:
+    """``x`` as an int >= ``minimum`` (bool is not an int here)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(x).__name__}: {x!r}")
+    if x < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {kind}, got {x!r}")
+    return int(x)
+
+
+def check_number(x: Any, name: str) -> float:
+    """``x`` as a finite float >= 0."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}")
+    if not math.isfinite(x) or x < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
+    return float(x)
+
+
+def check_bool(x: Any, name: str) -> bool:
+    if not isinstance(x, bool):
+        raise TypeError(f"{name} must be True or False, got {type(x).__name__}: {x!r}")
+    return x
+
+
+def check_seed(x: Any, name: str = "seed") -> int | None:
+    if x is not None and (isinstance(x, bool) or not isinstance(x, numbers.Integral)):
+        raise TypeError(f"{name} must be an integer or None, got {type(x).__name__}: {x!r}")
+    return None if x is None else int(x)
+
+
+def check_rng(x: Any) -> random.Random:
+    """``x`` itself if it is a ``random.Random``; a fresh one for None."""
+    if x is None:
+        return random.Random()
+    if not isinstance(x, random.Random):
+        raise TypeError(f"rng must be a random.Random or None, got {type(x).__name__}")
+    return x
+
+
+def check_callable(x: Any, name: str, optional: bool = False) -> Any:
+    if (x is None and optional) or callable(x):
+        return x
+    raise TypeError(f"{name} must be callable{' or None' if optional else ''}, "
+                    f"got {type(x).__name__}: {x!r}")
+
+
+def check_activation(activation: Any) -> str:
+    if not isinstance(activation, str):
+        raise TypeError(f"an activation is a name, one of {ACTIVATIONS}, got "
+                        f"{type(activation).__name__}: {activation!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+    return activation
