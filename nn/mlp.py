@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from autodiff import Value
+from autodiff.tape import current_or_none as current_tape
 
 from .checks import check_activation, check_bool, check_seed
 from .labels import input_label
@@ -127,7 +128,13 @@ class MLP(Module):
         ``zero_grad()``) starts a new one, so after a training step it is that step's
         batch. Calls under ``autodiff.no_grad()`` are not recorded; a record longer than
         ``Neuron.MAX_RECORDED_CALLS`` keeps only its last calls, and is refused here.
+
+        Raises RuntimeError when the recorded calls have not been through a ``backward()``
+        yet (their graph is still on the engine's current tape; their δ would read 0).
+        With no recorded calls (after ``zero_grad()``, or training with
+        ``fit(compiled=True)``, which keeps no graph) each layer's array has 0 rows.
         """
+        tape = current_tape()
         out = []
         for k, layer in enumerate(self.layers):
             counts = {n.recorded_calls for n in layer.neurons}
@@ -142,6 +149,10 @@ class MLP(Module):
                                    f"backward(), but a neuron keeps only the last {kept} "
                                    f"(Neuron.MAX_RECORDED_CALLS): use a smaller batch, or "
                                    f"evaluate under autodiff.no_grad()")
+            if batch and tape is not None and layer.neurons[0].zs[-1]._tape is tape:
+                raise RuntimeError(f"deltas() reads ∂E/∂z, which backward() fills: the "
+                                   f"{batch} forward calls recorded have not been through "
+                                   f"a backward() yet; call .backward() on the loss first")
             grads = [[float(n.zs[t].grad) for n in layer.neurons] for t in range(batch)]
             out.append(np.array(grads, dtype=float).reshape(batch, layer.nout))
         return out

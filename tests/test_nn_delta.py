@@ -106,12 +106,22 @@ def test_delta_backprop_forward_matches_the_engine():
 
 def test_deltas_are_cleared_by_zero_grad_and_count_forward_calls():
     model = nn.MLP(2, [3, 1], seed=0)
-    for x in ([0.0, 1.0], [1.0, 0.0], [1.0, 1.0]):
-        model(x)
+    outputs = [model(x) for x in ([0.0, 1.0], [1.0, 0.0], [1.0, 1.0])]
+    nn.half_squared_error(outputs, [1.0, 1.0, 0.0]).backward()
     assert [d.shape for d in model.deltas()] == [(3, 3), (3, 1)]
     model.zero_grad()
     assert [d.shape for d in model.deltas()] == [(0, 3), (0, 1)]
     assert all(not n.zs for layer in model.layers for n in layer.neurons)
+
+
+def test_deltas_before_backward_says_to_call_backward_first():
+    model = nn.MLP(2, [3, 1], seed=0)
+    loss = nn.half_squared_error([model(x) for x in ([0.0, 1.0], [1.0, 0.0])], [1.0, 0.0])
+    with pytest.raises(RuntimeError, match=r"call \.backward\(\) on the loss first"):
+        model.deltas()
+    loss.backward()
+    assert [d.shape for d in model.deltas()] == [(2, 3), (2, 1)]
+    assert model.deltas()[1].any()
 
 
 def test_forward_calls_under_no_grad_are_not_kept():
