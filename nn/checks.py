@@ -31,12 +31,14 @@ def check_number(x: Any, name: str) -> float:
 
 
 def check_bool(x: Any, name: str) -> bool:
+    """``x`` if it is True or False (not 0, 1 or another truthy value)."""
     if not isinstance(x, bool):
         raise TypeError(f"{name} must be True or False, got {type(x).__name__}: {x!r}")
     return x
 
 
 def check_seed(x: Any, name: str = "seed") -> int | None:
+    """``x`` as an int, or None."""
     if x is not None and (isinstance(x, bool) or not isinstance(x, numbers.Integral)):
         raise TypeError(f"{name} must be an integer or None, got {type(x).__name__}: {x!r}")
     return None if x is None else int(x)
@@ -52,6 +54,7 @@ def check_rng(x: Any) -> random.Random:
 
 
 def check_callable(x: Any, name: str, optional: bool = False) -> Any:
+    """``x`` if it can be called (or is None, when ``optional``)."""
     if (x is None and optional) or callable(x):
         return x
     raise TypeError(f"{name} must be callable{' or None' if optional else ''}, "
@@ -59,6 +62,7 @@ def check_callable(x: Any, name: str, optional: bool = False) -> Any:
 
 
 def check_activation(activation: Any) -> str:
+    """``activation`` if it is one of :data:`ACTIVATIONS`."""
     if not isinstance(activation, str):
         raise TypeError(f"an activation is a name, one of {ACTIVATIONS}, got "
                         f"{type(activation).__name__}: {activation!r}")

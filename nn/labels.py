@@ -36,22 +36,27 @@ class LabelParts(NamedTuple):
 
 
 def weight_label(k: int, i: int, j: int) -> str:
+    """``θk[i,j]``: the weight from unit i of layer k to unit j of layer k + 1."""
     return f"θ{k}[{i},{j}]"
 
 
 def bias_label(k: int, j: int) -> str:
+    """``b{k+1}[j]``: the bias of neuron j of ``MLP.layers[k]``."""
     return f"b{k + 1}[{j}]"
 
 
 def pre_activation_label(k: int, j: int) -> str:
+    """``z{k+1}[j]``: the pre-activation of neuron j of ``MLP.layers[k]`` in one call."""
     return f"z{k + 1}[{j}]"
 
 
 def activation_label(k: int, j: int) -> str:
+    """``a{k+1}[j]``: the activation of neuron j of ``MLP.layers[k]`` in one call."""
     return f"a{k + 1}[{j}]"
 
 
 def input_label(i: int) -> str:
+    """``a0[i]``: input unit i, given as a plain number."""
     return f"a0[{i}]"
 
 

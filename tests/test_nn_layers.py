@@ -190,3 +190,24 @@ def test_zero_grad_zeroes_every_parameter():
     assert any(p.grad != 0 for p in model.parameters())
     model.zero_grad()
     assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_every_public_function_and_method_of_nn_has_a_docstring():
+    import importlib
+    import inspect
+    import pkgutil
+
+    missing = []
+    for info in pkgutil.iter_modules(nn.__path__):
+        module = importlib.import_module(f"nn.{info.name}")
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj) and not inspect.getdoc(obj):
+                missing.append(f"{module.__name__}.{name}")
+            if inspect.isclass(obj):
+                for attr, member in vars(obj).items():
+                    if (not attr.startswith("_") and inspect.isfunction(member)
+                            and not inspect.getdoc(member)):
+                        missing.append(f"{module.__name__}.{name}.{attr}")
+    assert not missing, missing
