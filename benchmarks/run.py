@@ -31,7 +31,7 @@ COMMAND = "make bench"
 SIZES = {  # (repetitions, units per repetition) per workload; chain lengths
     "full": {"mlp": (21, 20), "seed_epoch": (21, 50), "torch_mlp": (15, 10),
              "torch_seed_epoch": (15, 20), "chain": 1_000_000, "torch_chain": 200_000,
-             "chain_runs": 2, "compiled_runs": 3, "epochs": 60000},
+             "chain_runs": 2, "compiled_runs": 9, "epochs": 60000},
     "quick": {"mlp": (3, 2), "seed_epoch": (3, 5), "torch_mlp": (3, 2),
               "torch_seed_epoch": (3, 2), "chain": 20_000, "torch_chain": 5_000,
               "chain_runs": 1, "compiled_runs": 1, "epochs": 300},
