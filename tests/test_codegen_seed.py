@@ -9,30 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_codegen import assert_close, assert_same_results, eager
 
 import nn
 from autodiff import Value, compile_grad, compile_graph
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def eager(f, args):
-    """Value and gradients from the eager engine: forward on Values, then backward()."""
-    xs = [Value(a) for a in args]
-    out = f(*xs)
-    out.backward()
-    return out.data, tuple(x.grad for x in xs)
-
-
-def assert_close(a: float, b: float) -> None:
-    assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12), (a, b)
-
-
-def assert_same_results(compiled, expected) -> None:
-    value, grads = compiled
-    assert_close(value, expected[0])
-    for g, e in zip(grads, expected[1], strict=True):
-        assert_close(g, e)
 
 
 # --- the seed, compiled ----------------------------------------------------------------------
