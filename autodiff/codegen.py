@@ -1,11 +1,12 @@
-"""`compile_grad`: trace a function once and compile straight-line Python for its gradient.
+"""`compile_grad`: trace a function and compile straight-line Python for its gradient.
 
 The trace runs ``f`` on Values. Each op node then becomes one line of generated code:
 its forward value, and in reverse order its gradient, taken from the op table's rules run
 on code-generation symbols (:mod:`autodiff.symbols`), never from a second copy of them.
 
-It is a trace, as in JAX: Python control flow in ``f`` runs once, at the example point,
-and the compiled code repeats the branch that was taken then, whatever its inputs.
+It is a trace, as in JAX: Python control flow in ``f`` runs at the example point, and the
+compiled code repeats the branch that was taken then, whatever its inputs. (A second
+trace, slightly away from the example, only checks that no value was frozen.)
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class CompiledGrad(Protocol):
 
 def compile_grad(f: Callable[..., Any], nargs: int,
                  example: Sequence[float] | None = None) -> CompiledGrad:
-    """Trace ``f(x0, ..., x{nargs-1})`` once and compile its value and gradient.
+    """Trace ``f(x0, ..., x{nargs-1})`` and compile its value and gradient.
 
     Returns ``g`` with ``g(*floats) == (f(*floats), (df/dx0, ..., df/dx{nargs-1}))``,
     equal to the eager engine (``autodiff.value_and_grad``), as straight-line Python
