@@ -6,8 +6,8 @@ Rendering to SVG/PNG/PDF runs Graphviz's ``dot``; the DOT source needs no binary
 Value records use Graphviz HTML-like labels. The graphviz package quotes and escapes plain
 labels (``graphviz.escape``) but has no escaping for the inside of an HTML-like label, so
 :func:`html_text` does that: the XML entities ``&amp; &lt; &gt; &quot;`` (what Graphviz's
-HTML parser understands), ``<BR/>`` for line breaks, and a visible ``\\xNN`` / ``\\uXXXX``
-for control characters and lone surrogates, which no SVG (XML 1.0) file may contain.
+HTML parser understands), ``<BR/>`` for line breaks, and a visible ``\\xNN`` / ``\\uHHHH``
+(hex digits) for control characters and lone surrogates, which no SVG (XML 1.0) file may contain.
 Graphviz shows two backslashes in an HTML-like label as one, so each is doubled. Braces
 and ``|`` have no meaning inside HTML-like labels and stay as written.
 """
