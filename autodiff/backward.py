@@ -65,27 +65,33 @@ _PARTLY_ADDED = ("backward() stopped there, so this call's gradients are partly 
                  "call zero_grad(output) before using or retrying them")
 
 
-def _rule_error(node: Value, exc: Exception) -> DomainError:
+def _rule_error(node: Value, exc: Exception, in_backward: bool = True) -> DomainError:
     op = node._op
+    partly = f". {_PARTLY_ADDED}" if in_backward else ""
     return DomainError(f"{op.name}: the derivative is undefined or infinite at operand "
                        f"{describe_operands(node.operands)}{describe_node(node)}: "
-                       f"{exc or type(exc).__name__}. {_PARTLY_ADDED}")
+                       f"{exc or type(exc).__name__}{partly}")
+
+
+class GradientOverflowError(OverflowError):
+    """A gradient became inf or nan although only finite numbers went into it."""
 
 
 def _finite(*xs: Any) -> bool:
     return all(type(x) is not float or math.isfinite(x) for x in xs)
 
 
-def _check_contribution(node: Value, parent: Value, g: float) -> None:
+def _check_contribution(node: Value, parent: Value, g: float, in_backward: bool = True) -> None:
     """A gradient became inf or nan: an error if only finite numbers went into it.
 
     (Infinities or NaNs that the user put into the graph follow IEEE arithmetic.)
     """
     if _finite(g, node.data, *(v.data if isinstance(v, Value) else v for v in node.operands)):
-        raise OverflowError(
+        raise GradientOverflowError(
             f"{node._op.name}: the gradient sent to operand {describe_operands((parent,))} "
             f"overflows a float (at the {node._op.name}{describe_node(node)}: upstream "
-            f"gradient {g!r}, operands {describe_operands(node.operands)}). {_PARTLY_ADDED}")
+            f"gradient {g!r}, operands {describe_operands(node.operands)})"
+            + (f". {_PARTLY_ADDED}" if in_backward else ""))
 
 
 def backward(output: Value, grad: float = 1.0) -> None:
@@ -183,9 +189,9 @@ def _propagate(nodes: Iterable[Value]) -> None:
                     b.grad = s
                     if s - s != 0.0:
                         _check_contribution(node, b, g)
+        except GradientOverflowError:
+            raise
         except (ArithmeticError, ValueError) as exc:
-            if isinstance(exc, OverflowError) and _PARTLY_ADDED in str(exc):
-                raise
             raise _rule_error(node, exc) from None
 
 
@@ -297,7 +303,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
             try:
                 edges = local_partials(node, m, create_graph)
             except (ArithmeticError, ValueError) as exc:
-                raise _rule_error(node, exc) from None
+                raise _rule_error(node, exc, in_backward=False) from None
             for parent, partial in edges:
                 contribution = g * partial
                 key = id(parent)
@@ -305,7 +311,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
                 total = contribution if previous is None else previous + contribution
                 grads[key] = total
                 if type(total) is float and total - total != 0.0:
-                    _check_contribution(node, parent, g)
+                    _check_contribution(node, parent, g, in_backward=False)
     zero = Value(0.0) if create_graph else 0.0
     results = []
     for v in inputs:

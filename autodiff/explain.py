@@ -229,7 +229,7 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
             locals_ = [partial for _, partial in local_partials(node)]
         except (ArithmeticError, ValueError) as exc:
             if upstream != 0.0:
-                raise _rule_error(node, exc) from None
+                raise _rule_error(node, exc, in_backward=False) from None
             locals_ = [math.nan] * len(operands)  # backward sends nothing from here either
         formulas = node._op.derivative_formulas
         contributions = []

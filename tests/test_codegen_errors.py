@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from test_codegen import assert_same_results, eager, small
 
-from autodiff import DomainError, Value, compile_grad, compile_graph, no_grad, value_and_grad
+from autodiff import (
+    DomainError,
+    Value,
+    compile_grad,
+    compile_graph,
+    gradients,
+    no_grad,
+    value_and_grad,
+)
 
 # --- misuse -------------------------------------------------------------------------------
 
@@ -69,9 +77,11 @@ def test_bad_arguments_to_compile_grad():
 # --- domain errors: the engine's own, naming op, operand and label ------------------------
 
 def eager_error(f, args):
-    """The engine's error for f at args, its inputs labelled like the generated code's."""
+    """The engine's error for f at args (gradients(), which leaves no .grad behind, as the
+    compiled call does), its inputs labelled like the generated code's."""
     with pytest.raises((ArithmeticError, ValueError)) as error:
-        f(*(Value(a, f"x{i}") for i, a in enumerate(args))).backward()
+        xs = [Value(a, f"x{i}") for i, a in enumerate(args)]
+        gradients(f(*xs), xs)
     return error.value
 
 
