@@ -1,6 +1,6 @@
 """autodiff: a scalar reverse-mode autograd engine for learning and checking the chain rule."""
 
-from .backward import gradients, topological_order, zero_grad
+from .backward import GradientOverflowError, gradients, topological_order, zero_grad
 from .check import GradcheckReport, gradcheck
 from .codegen import compile_grad, compile_graph
 from .drawing import DotNotFoundError, Drawing
@@ -13,7 +13,7 @@ from .value import Value
 
 __all__ = [
     "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
-    "GradcheckReport", "Op", "Step", "Value",
+    "GradcheckReport", "GradientOverflowError", "Op", "Step", "Value",
     "compile_grad", "compile_graph", "draw", "enable_grad", "explain", "grad", "gradcheck",
     "gradients", "no_grad",
     "topological_order", "value_and_grad", "zero_grad",
