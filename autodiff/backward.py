@@ -9,20 +9,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from . import tape as _tape
-from .ops import (
-    BINARY,
-    CONST_LEFT,
-    CONST_LEFT_OPS,
-    CONST_RIGHT,
-    CONST_RIGHT_OPS,
-    FLOAT_MATH,
-    OPS,
-    UNARY,
-    DomainError,
-    Op,
-    _log,
-    _pow,
-)
+from .ops import FLOAT_MATH, UNARY, DomainError, _log, _pow
+from .specialize import compile_steps
 from .value import Value, describe_node, describe_operands
 
 
@@ -130,99 +118,29 @@ def backward(output: Value, grad: float = 1.0) -> None:
 
 
 def _propagate(nodes: Iterable[Value]) -> None:
-    """The chain rule on floats: send each node's ``.grad`` on to its parents' ``.grad``.
+    """The chain rule on floats: send each node's ``.grad`` on to its operands' ``.grad``.
 
-    ``nodes`` must come children first. A node whose gradient is 0 sends nothing, which
-    also skips nodes of the tape that the output does not depend on.
+    ``nodes`` must come children first. Each op's step is the code that
+    :mod:`autodiff.specialize` wrote from its rules. A node whose gradient is 0 sends
+    nothing, which also skips nodes of the tape that the output does not depend on.
     """
-    m = FLOAT_MATH
-    plans = _PLANS
+    steps = _STEPS
     for node in nodes:
         g = node.grad
-        op = node._op
-        if op is None or g == 0.0:
+        if g == 0.0:
             continue
-        kind, da, db = plans[op]
-        # Each sum s is checked with `s - s != 0.0`, true only for inf and nan.
+        op = node._op
+        if op is None:
+            continue
         try:
-            if kind is BINARY:
-                a = node._a
-                b = node._b
-                x = a.data
-                y = b.data
-                s = a.grad + g * da(m, x, y, node.data)
-                a.grad = s
-                if s - s != 0.0:
-                    _check_contribution(node, a, g)
-                s = b.grad + g * db(m, x, y, node.data)
-                b.grad = s
-                if s - s != 0.0:
-                    _check_contribution(node, b, g)
-            elif kind is UNARY:
-                a = node._a
-                s = a.grad + g * da(m, a.data, node.data)
-                a.grad = s
-                if s - s != 0.0:
-                    _check_contribution(node, a, g)
-            elif kind is CONST_RIGHT:
-                a = node._a
-                s = a.grad + g * da(m, a.data, node._b, node.data)
-                a.grad = s
-                if s - s != 0.0:
-                    _check_contribution(node, a, g)
-            elif kind is CONST_LEFT:
-                b = node._b
-                s = b.grad + g * db(m, node._a, b.data, node.data)
-                b.grad = s
-                if s - s != 0.0:
-                    _check_contribution(node, b, g)
-            else:  # _CONSTANT: da and db are the numbers the rules always return
-                a = node._a
-                b = node._b
-                if type(a) is Value:
-                    s = a.grad + g * da
-                    a.grad = s
-                    if s - s != 0.0:
-                        _check_contribution(node, a, g)
-                if type(b) is Value:
-                    s = b.grad + g * db
-                    b.grad = s
-                    if s - s != 0.0:
-                        _check_contribution(node, b, g)
+            steps[op](node, g)
         except GradientOverflowError:
             raise
         except (ArithmeticError, ValueError) as exc:
             raise _rule_error(node, exc) from None
 
 
-# --- how _propagate applies each op: read off the op table once, at import ------------
-# An op whose rules all return a fixed number (add's 1 and 1, sub's 1 and −1, neg's −1)
-# is applied with those numbers, without calling a rule per node.
-_CONSTANT = "constant"
-
-
-def _constant_partial(rule: Any, arity: int) -> float | None:
-    """The number ``rule`` returns whatever its inputs, or None if it reads any of them.
-
-    The rule runs with every input (``m``, operands, ``out``) None: reading one fails.
-    """
-    try:
-        value = rule(*(None,) * (arity + 2))
-    except (TypeError, AttributeError):
-        return None
-    return value if type(value) is float else None
-
-
-def _plan(op: Op) -> tuple[str, Any, Any]:
-    """``(kind, ∂/∂a, ∂/∂b)`` for _propagate: the op's rules, or the constants they return."""
-    constants = [_constant_partial(rule, op.arity) for rule in op.partials]
-    if None not in constants:
-        return _CONSTANT, constants[0], constants[-1] if op.arity == 2 else 0.0
-    return op.kind, op.partials[0], op.partials[-1]
-
-
-_PLANS = {op: _plan(op) for table in (OPS, CONST_RIGHT_OPS, CONST_LEFT_OPS)
-          for op in table.values()}
+_STEPS = compile_steps(_check_contribution)
 
 
 def zero_grad(output: Value) -> None:

@@ -22,8 +22,9 @@ from . import tape as _tape
 from .backward import gradients, topological_order
 from .generate import OPERATOR_FORWARDS, forward_name, generate_source
 from .ops import FLOAT_MATH, UNARY, Op
+from .specialize import DUNDERS
 from .tape import enable_grad, no_grad
-from .value import _DUNDER, Value
+from .value import Value
 
 _FILENAME = "<autodiff.compile_grad>"
 
@@ -245,7 +246,7 @@ def _apply(op: Op, operands: list[Any]) -> Value:
     """``op`` on Values (and numbers) through the engine, with all of its checks."""
     if op.kind == UNARY:
         return -operands[0] if op.name == "neg" else getattr(operands[0], op.name)()
-    return getattr(operator, _DUNDER[op.name])(*operands)
+    return getattr(operator, DUNDERS[op.name])(*operands)
 
 
 def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None,

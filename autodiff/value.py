@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from . import tape as _tape
-from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, OPS, UNARY, DomainError, Op
+from .ops import UNARY, DomainError, Op
+from .specialize import compile_methods
 
 Number: TypeAlias = int | float
 Operand: TypeAlias = "Value | int | float"
@@ -51,11 +52,11 @@ class Value:
     constants (``x * 2.0``) are kept on the node, not made into nodes of their own.
     """
 
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_tape")
+    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b", "_tape")
 
     data: float
     grad: Any  # a float, or a Value after `gradients(..., create_graph=True)` users set it
-    label: str
+    _label: str  # left unset on op nodes (one store fewer per node): see `label`
     _op: Op | None  # the primitive that made this node; None for a leaf
     _a: Any  # first operand: a Value, or a float for a constant-left op
     _b: Any  # second operand: a Value, a float for a constant-right op, None if unary
@@ -63,14 +64,26 @@ class Value:
 
     def __init__(self, data: Number, label: str = "") -> None:
         self.data = _as_float(data, "Value data")
-        if not isinstance(label, str):
-            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
         self.grad = 0.0
         self.label = label
         self._op = None
         self._a = None
         self._b = None
         self._tape = None
+
+    @property
+    def label(self) -> str:
+        """A name for this node, shown in drawings, explanations and errors (``""``: none)."""
+        try:
+            return self._label
+        except AttributeError:  # an op node nobody has named
+            return ""
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"Value label must be a str, got {type(label).__name__}")
+        self._label = label
 
     # --- graph structure --------------------------------------------------------------
     @property
@@ -153,14 +166,10 @@ def _load_backward_pass() -> Callable[[Value, float], None]:
 
 
 # --- the operators, generated from the op table ------------------------------------------
-# One method per op, made here once (not per node). Each computes the op's forward on
-# floats and records one node on the tape. They are the hot path, so the recording is
-# written out in place rather than in a helper; `_note_other_tape` is its rare branch.
-
-_new = object.__new__
-_tape_now = _tape.current_or_none
-_start_tape = _tape.current
-
+# One method per op (and per side for a binary op), written as Python by
+# autodiff.specialize from the table and compiled once, not per node. Each computes the
+# op's forward on floats and records one node on the tape; `_record_rarely` is the rare
+# branch of the recording.
 
 def _is_number(x: Any) -> bool:
     """A real number that can be a constant operand (bool and complex are not)."""
@@ -181,7 +190,7 @@ def _unsupported(name: str, self: Value, other: Any, reflected: bool) -> Any:
     return NotImplemented
 
 
-def _note_other_tape(out: Value, tape: _tape.Tape, a: Any, b: Any) -> None:
+def _record_rarely(out: Value, tape: _tape.Tape, a: Any, b: Any) -> None:
     """Rare cases of recording: no_grad, a full tape, an operand from an older tape."""
     if not tape.recording:
         out._op = out._a = out._b = out._tape = None
@@ -194,94 +203,11 @@ def _note_other_tape(out: Value, tape: _tape.Tape, a: Any, b: Any) -> None:
     tape.nodes.append(out)
 
 
-def _unary_method(op: Op) -> Callable[[Value], Value]:
-    forward = op.forward
-
-    def method(self: Value) -> Value:
-        try:
-            data = forward(self.data)
-        except (ArithmeticError, ValueError) as exc:
-            raise _op_error(op, (self,), exc) from None
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        tape = _tape_now() or _start_tape()
-        out._op = op
-        out._a = self
-        out._b = None
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit or (self._tape is not tape and self._op is not None):
-            _note_other_tape(out, tape, self, None)
-        else:
-            nodes.append(out)
-        return out
-
-    method.__name__ = op.name
-    method.__doc__ = f"{op.formula}; derivative {op.derivative_formulas[0]}."
-    return method
-
-
-def _binary_method(name: str, reflected: bool) -> Callable[[Value, Any], Value]:
-    """``self <op> other``, or with ``reflected`` ``other <op> self`` for a number other."""
-    op = OPS[name]
-    with_constant = (CONST_LEFT_OPS if reflected else CONST_RIGHT_OPS)[name]
-    forward = op.forward
-
-    def method(self: Value, other: Any) -> Value:
-        if type(other) is Value:
-            used = op
-            a = self
-            b = other
-            x = self.data
-            y = other.data
-        elif type(other) is float or _is_number(other):
-            used = with_constant
-            other = float(other)
-            if reflected:
-                a = x = other
-                b = self
-                y = self.data
-            else:
-                a = self
-                x = self.data
-                b = y = other
-        else:
-            return _unsupported(name, self, other, reflected)
-        try:
-            data = forward(x, y)
-        except (ArithmeticError, ValueError) as exc:
-            raise _op_error(used, (a, b), exc) from None
-        if data - data != 0.0 and x - x == 0.0 and y - y == 0.0:
-            # finite operands, inf or nan result: + - × ÷ overflowed without raising
-            raise _op_error(used, (a, b), OverflowError("the float result is not finite"))
-        out = _new(Value)
-        out.data = data
-        out.grad = 0.0
-        out.label = ""
-        tape = _tape_now() or _start_tape()
-        out._op = used
-        out._a = a
-        out._b = b
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or (self._tape is not tape and self._op is not None)
-                or (used is op and other._tape is not tape and other._op is not None)):
-            _note_other_tape(out, tape, a, b)
-        else:
-            nodes.append(out)
-        return out
-
-    method.__name__ = f"__{'r' if reflected else ''}{name}__"
-    return method
-
-
-_DUNDER = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow"}
-for _name, _dunder in _DUNDER.items():
-    setattr(Value, f"__{_dunder}__", _binary_method(_name, reflected=False))
-    setattr(Value, f"__r{_dunder}__", _binary_method(_name, reflected=True))
-for _op in OPS.values():
-    if _op.kind == UNARY:
-        setattr(Value, "__neg__" if _op.name == "neg" else _op.name, _unary_method(_op))
+for _method_name, _method in compile_methods({
+        "Value": Value, "new": object.__new__, "tape_now": _tape.current_or_none,
+        "start_tape": _tape.current, "is_number": _is_number, "unsupported": _unsupported,
+        "op_error": _op_error, "record_rarely": _record_rarely}).items():
+    _method.__qualname__ = f"Value.{_method_name}"
+    _method.__module__ = __name__
+    setattr(Value, _method_name, _method)
 Value.__abs__ = Value.abs  # type: ignore[method-assign]
