@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -169,7 +168,6 @@ def compiled_mlp(samples: list) -> Any:
 
 GROUPS = {"eager": group_eager, "torch": group_torch, "compiled": group_compiled,
           "headline": group_headline}  # headline: run again after the others, see main
-HEADLINES = (("mlp", "MLP per sample"), ("seed_epoch", "seed epoch"))
 
 
 def run_group(name: str, quick: bool) -> dict[str, g.Rows]:
@@ -189,53 +187,13 @@ def headline_ratios(workloads: dict[str, g.Rows], quick: bool, processes: int
     """micrograd ÷ autodiff eager (paired median) per process: the eager group's, then
     ``processes`` more runs of the headline group, each in a fresh interpreter."""
     runs = [workloads] + [run_group("headline", quick) for _ in range(processes)]
-    ratios: dict[str, list[float]] = {key: [] for key, _ in HEADLINES}
+    ratios: dict[str, list[float]] = {key: [] for key, _ in report.HEADLINES}
     for rows in runs:
         for key in ratios:
             row = rows.get(key, {}).get("micrograd 0.1.0", {})
             if row.get("ratio", {}).get("paired"):
                 ratios[key].append(row["ratio"]["median"])
     return ratios
-
-
-def finish(workloads: dict[str, g.Rows], notes: list[str],
-           headlines: dict[str, list[float]]) -> None:
-    """Unpaired ratios where no paired one exists; check the seed weights agree."""
-    for rows in workloads.values():
-        reference = rows.get(g.REFERENCE)
-        for name, row in rows.items():
-            if reference is not None and "ratio" not in row and name != g.REFERENCE:
-                row["ratio"] = {"median": row["value"]["median"] / reference["value"]["median"],
-                                "paired": False}
-    for key, label in HEADLINES:
-        row = workloads.get(key, {}).get("micrograd 0.1.0")
-        if row is not None and row.get("ratio", {}).get("paired"):
-            r = row["ratio"]
-            notes.append(f"micrograd ÷ autodiff eager, {label}, paired: median {r['median']:.2f}× "
-                         f"(range {r['min']:.2f}–{r['max']:.2f}) in the table's process.")
-        per_process = headlines.get(key, [])
-        if per_process:
-            shown = ", ".join(f"{x:.2f}" for x in per_process)
-            notes.append(f"micrograd ÷ autodiff eager, {label}, the paired median in each of "
-                         f"{len(per_process)} processes: {shown}; their median "
-                         f"**{statistics.median(per_process):.2f}×**; goal ≥ 8×.")
-    training = workloads.get("seed_training", {})
-    if "seed numpy" in training:
-        target = training["seed numpy"]["weights"]
-        for name, row in training.items():
-            if "weights" in row and name != "seed numpy":
-                worst = max(abs(a - b) / abs(b) for a, b in zip(row["weights"], target,
-                                                                  strict=True))
-                row["max_relative_difference_to_numpy"] = worst
-                if "note" not in row or "measured" not in row["note"]:
-                    notes.append(f"{name}: final seed weights within {worst:.1e} (relative) "
-                                 "of the seed's numpy code.")
-        if "autodiff compiled" in training:
-            r = training["autodiff compiled"]["ratio_to_numpy"]
-            notes.append(f"compiled ÷ numpy, seed training, paired: median {r['median']:.3f} "
-                         f"(range {r['min']:.3f}–{r['max']:.3f}); goal ≤ 0.5.")
-    for row in training.values():
-        row.pop("weights", None)
 
 
 def main() -> None:
@@ -261,7 +219,7 @@ def main() -> None:
     if "autodiff compiled" not in workloads.get("seed_training", {}):
         notes.append("autodiff.compile_grad is not available: the compiled rows are skipped.")
     headlines = headline_ratios(workloads, args.quick, size["headline_processes"])
-    finish(workloads, notes, headlines)
+    report.finish(workloads, notes, headlines)
     results = {
         "command": COMMAND, "quick": args.quick, "seconds": time.perf_counter() - start,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
