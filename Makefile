@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: test demo bench mutate lint clean
+.PHONY: test demo bench mutate lint clean generate
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ bench: $(INSTALLED)
 
 mutate: $(INSTALLED)
 	$(BIN)/python tests/mutate.py
+
+# Write autodiff/core/operators.py from the op table (autodiff/core/ops.py). The generator is
+# loaded without running autodiff/__init__.py, so it works while that file is stale.
+generate: $(INSTALLED)
+	$(BIN)/python -c "import sys, types; package = types.ModuleType('autodiff'); \
+	package.__path__ = ['autodiff']; sys.modules['autodiff'] = package; \
+	from autodiff.codegen.engine_source import main; sys.exit(main())"
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

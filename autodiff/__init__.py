@@ -1,20 +1,32 @@
-"""autodiff: a scalar reverse-mode autograd engine for learning and checking the chain rule."""
+"""autodiff: a scalar reverse-mode autograd engine for learning and checking the chain rule.
 
-from .backward import GradientOverflowError, gradients, topological_order, zero_grad
-from .check import GradcheckReport, gradcheck
-from .codegen import compile_grad, compile_graph
-from .drawing import DotNotFoundError, Drawing
+The package, in the order its imports run (each layer uses only those before it):
+``core`` (the op table, Value and its generated operators, the tape, backward),
+``transforms`` (gradients, grad, value_and_grad, gradcheck), ``explain`` (the backward
+pass as steps, text only), ``codegen`` (symbols, the engine's generated code,
+compile_grad) and ``render`` (draw, step-through frames).
+"""
+
+from .codegen.compile import compile_grad, compile_graph
+from .core.backward import backward_passes, creation_order, topological_order, zero_grad
+from .core.errors import DomainError, GradientOverflowError
+from .core.ops import OPS, Op
+from .core.tape import enable_grad, no_grad
+from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
-from .functional import grad, value_and_grad
-from .ops import OPS, DomainError, Op
-from .render import draw
-from .tape import enable_grad, no_grad
-from .value import Value
+from .render.drawing import DotNotFoundError, Drawing
+from .render.frames import save_frames
+from .render.graph import draw
+from .transforms.functional import grad, value_and_grad
+from .transforms.gradcheck import GradcheckReport, gradcheck
+from .transforms.gradients import gradients
+
+Explanation.frame_writer = save_frames
 
 __all__ = [
     "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
-    "GradcheckReport", "GradientOverflowError", "Op", "Step", "Value",
-    "compile_grad", "compile_graph", "draw", "enable_grad", "explain", "grad", "gradcheck",
-    "gradients", "no_grad",
-    "topological_order", "value_and_grad", "zero_grad",
+    "GradcheckReport", "GradientOverflowError", "Op", "Step", "Value", "backward_passes",
+    "compile_grad", "compile_graph", "creation_order", "draw", "enable_grad", "explain",
+    "grad", "gradcheck", "gradients", "no_grad", "save_frames", "topological_order",
+    "value_and_grad", "zero_grad",
 ]

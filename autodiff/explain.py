@@ -1,10 +1,10 @@
 """`explain`: the backward pass as chain-rule steps (upstream × local derivative = contribution).
 
-Local derivatives are read off the op table through :func:`autodiff.backward.local_partials`
+Local derivatives are read off the op table (:func:`autodiff.transforms.gradients.local_partial`)
 and their formulas are the table's ``derivative_formulas`` text: nothing here knows any math.
-The steps come in the order ``backward()`` takes (the tape's when the graph is the newest
-one on it, else a topological sort) and the running sums are added in that same order, so
-each input's last running sum is bit for bit the ``.grad`` that ``backward()`` leaves.
+The steps come in the order every pass takes (newest node first) and the running sums are
+added in that same order, from +0.0, so each input's last running sum is bit for bit the
+``.grad`` that ``backward()`` leaves. Text only: this module does not import graphviz.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from . import tape as _tape
-from .backward import _rule_error, local_partials, topological_order
-from .drawing import number
-from .ops import UNARY, Op
-from .value import Value
+from .core.backward import creation_order
+from .core.errors import rule_error
+from .core.ops import OPERAND_NAMES, UNARY, Op
+from .core.value import Value
+from .transforms.gradients import local_partial, value_operands
 
 
 class Contribution(NamedTuple):
@@ -29,9 +29,9 @@ class Contribution(NamedTuple):
     input: Value
     local_derivative: float  # ∂node/∂input, from the op table's rule
     contribution: float  # local_derivative × the step's upstream gradient
-    formula: str  # the op table's text for this local derivative, e.g. "b" for ∂(a × b)/∂a
+    formula: str  # the op table's text for this local derivative, e.g. "v" for ∂(u × v)/∂u
     running_sum: float  # the input's gradient so far, this contribution included
-    operand: str  # "a" or "b": which operand of the op the input is (as in `formula`)
+    operand: str  # "u" or "v": which operand of the op the input is (as in `formula`)
 
 
 @dataclass(frozen=True)
@@ -48,30 +48,13 @@ class Step:
         return self.node._op
 
 
-def value_operands(node: Value) -> list[tuple[str, Value]]:
-    """``(operand name, Value)`` for each Value operand of ``node``, in order."""
-    op = node._op
-    if op is None:
-        return []
-    if op.kind is UNARY:
-        return [("a", node._a)]
-    return [(role, v) for role, v in (("a", node._a), ("b", node._b)) if type(v) is Value]
-
-
-def backward_order(output: Value, order: list[Value] | None = None) -> list[Value]:
-    """The op nodes of ``output``'s graph in the order ``backward()`` sends their gradients."""
-    order = topological_order(output) if order is None else order
-    ops = [node for node in reversed(order) if node._op is not None]
-    tape = _tape.current_or_none()
-    if tape is None or output._tape is not tape or not tape.pure:
-        return ops
-    nodes = tape.nodes
-    end = next((i for i in range(len(nodes) - 1, -1, -1) if nodes[i] is output), None)
-    if end is None:
-        return ops
-    in_graph = {id(node) for node in ops}
-    on_tape = [node for node in reversed(nodes[:end + 1]) if id(node) in in_graph]
-    return on_tape if len(on_tape) == len(ops) else ops
+def number(x: Any, precision: int) -> str:
+    """A float shown with ``precision`` significant digits (``-0`` shown as ``0``)."""
+    if not isinstance(x, float):
+        x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return f"{x + 0.0:.{precision}g}"
 
 
 def _name(node: Value, index: int) -> str:
@@ -195,13 +178,18 @@ class Explanation:
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
+    #: What writes the step-through frames: :func:`autodiff.render.frames.save_frames`,
+    #: set by ``autodiff/__init__.py`` (this text-only module does not import graphviz).
+    frame_writer: Any = None
+
     def save_frames(self, folder: str | Path, **draw_options: Any) -> Path:
         """One SVG per step and an ``index.html`` that pages through them (works offline).
 
         ``draw_options`` go to :func:`autodiff.draw`. Returns the path of ``index.html``.
         """
-        from .frames import save_frames
-        return save_frames(self, folder, **draw_options)
+        if Explanation.frame_writer is None:
+            raise RuntimeError("save_frames needs autodiff.render (import autodiff)")
+        return Explanation.frame_writer(self, folder, **draw_options)
 
 
 def _one_line(text: str) -> str:
@@ -219,31 +207,32 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
     if isinstance(seed, (Value, bool)) or not isinstance(seed, numbers.Real):
         raise TypeError(f"the seed gradient must be a float, got {type(seed).__name__}")
     seed = float(seed)
-    order = topological_order(output)
+    order = creation_order(output)
     received: dict[int, float] = {id(output): seed}
     steps = []
-    for index, node in enumerate(backward_order(output, order)):
+    ops = [node for node in reversed(order) if node._op is not None]
+    for index, node in enumerate(ops):
         upstream = received.get(id(node), 0.0)
-        operands = value_operands(node)
-        try:
-            locals_ = [partial for _, partial in local_partials(node)]
-        except (ArithmeticError, ValueError) as exc:
-            if upstream != 0.0:
-                raise _rule_error(node, exc, in_backward=False) from None
-            locals_ = [math.nan] * len(operands)  # backward sends nothing from here either
-        formulas = node._op.derivative_formulas
         contributions = []
-        for (role, parent), local in zip(operands, locals_, strict=True):
+        for position, parent in value_operands(node):
             key = id(parent)
-            if upstream != 0.0:
+            if upstream != 0.0:  # as backward(): a node with no gradient sends nothing
+                try:
+                    local = local_partial(node, position)
+                except (ArithmeticError, ValueError) as exc:
+                    raise rule_error(node, exc, in_backward=False) from None
                 contribution = upstream * local
                 received[key] = received.get(key, 0.0) + contribution
-            else:  # as backward(): a node with no gradient sends nothing
+            else:
+                try:
+                    local = local_partial(node, position)
+                except (ArithmeticError, ValueError):
+                    local = math.nan
                 contribution = 0.0
                 received.setdefault(key, 0.0)
-            formula = formulas[0 if role == "a" else 1]
-            contributions.append(Contribution(parent, local, contribution, formula,
-                                              received[key], role))
+            contributions.append(Contribution(parent, local, contribution,
+                                              node._op.derivative_formulas[position],
+                                              received[key], OPERAND_NAMES[position]))
         steps.append(Step(index, node, upstream, tuple(contributions)))
     return Explanation(output, seed, order, steps)
 

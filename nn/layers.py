@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autodiff import Value
+from autodiff import Value, backward_passes
 
 from .checks import check_activation, check_bool, check_int, check_rng
 from .labels import activation_label, bias_label, pre_activation_label, weight_label
@@ -78,6 +78,9 @@ class Neuron(Module):
                   for i in range(self.nin)]
         self.b = Value(rng.uniform(-bound, bound), bias_label(layer, unit)) if bias else None
         self.zs: deque[Value] = deque()
+        # backward_passes() when the last z was recorded: a change means a backward() came
+        # in between, and the next forward call starts a new record.
+        self.recorded_at = -1
         self.recorded_calls = 0  # forward calls recorded in this record, dropped ones too
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
@@ -94,12 +97,14 @@ class Neuron(Module):
         z.label = pre_activation_label(self.layer, self.unit)
         if z.op:  # recorded (not under no_grad): keep it for deltas()
             zs = self.zs
-            if zs and zs[-1]._tape is not z._tape:  # a backward() came in between
+            passes = backward_passes()
+            if zs and self.recorded_at != passes:  # a backward() came in between
                 zs.clear()
                 self.recorded_calls = 0
             elif len(zs) >= self.MAX_RECORDED_CALLS:
                 zs.popleft()
             zs.append(z)
+            self.recorded_at = passes
             self.recorded_calls += 1
         if self.activation == "linear":
             return z

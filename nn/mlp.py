@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from autodiff import Value
-from autodiff.tape import current_or_none as current_tape
+from autodiff import Value, backward_passes
 
 from .checks import check_activation, check_bool, check_seed
 from .labels import input_label
@@ -134,7 +133,6 @@ class MLP(Module):
         With no recorded calls (after ``zero_grad()``, or training with
         ``fit(compiled=True)``, which keeps no graph) each layer's array has 0 rows.
         """
-        tape = current_tape()
         out = []
         for k, layer in enumerate(self.layers):
             counts = {n.recorded_calls for n in layer.neurons}
@@ -149,7 +147,7 @@ class MLP(Module):
                                    f"backward(), but a neuron keeps only the last {kept} "
                                    f"(Neuron.MAX_RECORDED_CALLS): use a smaller batch, or "
                                    f"evaluate under autodiff.no_grad()")
-            if batch and tape is not None and layer.neurons[0].zs[-1]._tape is tape:
+            if batch and layer.neurons[0].recorded_at == backward_passes():
                 raise RuntimeError(f"deltas() reads ∂E/∂z, which backward() fills: the "
                                    f"{batch} forward calls recorded have not been through "
                                    f"a backward() yet; call .backward() on the loss first")

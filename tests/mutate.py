@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from strategies import live_partials  # noqa: E402
 
-from autodiff.ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, OPS  # noqa: E402
+from autodiff.core.ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, OPS  # noqa: E402
 
 # The engine tests a mutant must fail, fastest killers first (pytest -x stops at the first).
 TEST_FILES = ["test_ops.py", "test_backward.py", "test_functional.py", "test_check.py",

@@ -10,7 +10,15 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from autodiff.ops import BINARY, CONST_LEFT, CONST_LEFT_OPS, CONST_RIGHT, CONST_RIGHT_OPS, OPS, Op
+from autodiff.core.ops import (
+    BINARY,
+    CONST_LEFT,
+    CONST_LEFT_OPS,
+    CONST_RIGHT,
+    CONST_RIGHT_OPS,
+    OPS,
+    Op,
+)
 
 Interval = tuple[float, float]
 Region = tuple[Interval, ...]  # a union of closed intervals

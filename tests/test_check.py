@@ -5,7 +5,7 @@ import math
 import pytest
 
 import autodiff as ad
-from autodiff.ops import OPS
+from autodiff.core.ops import OPS
 
 
 def smooth(x, y):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from strategies import build_small_graph, expressions, floats_in, small_graphs
 
 from autodiff import DomainError, Value, compile_grad, no_grad, value_and_grad
-from autodiff import tape as tape_module
+from autodiff.core import tape as tape_module
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -95,23 +95,23 @@ def compiled_grad(x0, x1):
         x0, x1 = real_arguments(x0, x1)  # ints become floats; bool, str, None, complex are refused
     try:
         # forward: one line per op node, in the order f made them
-        t0 = x0 * x1  # mul: a × b
-        t1 = sigmoid(t0)  # sigmoid: σ(a) = 1/(1 + e^−a)
-        t2 = log(x0)  # log: ln a
-        t3 = t1 + t2  # add: a + b
+        t0 = x0 * x1  # mul: u × v
+        t1 = sigmoid(t0)  # sigmoid: σ(u) = 1/(1 + e^−u)
+        t2 = log(x0)  # log: ln u
+        t3 = t1 + t2  # add: u + v
         # an inf or nan (in the inputs, or from + − × ÷ ^): the eager engine decides
         finite = t0 + t3
         if finite - finite != 0.0:
             return replay_on_engine(x0, x1)  # the eager engine's error or result
         # reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)
-        g_t0 = t1 * (1.0 - t1)  # from t1 sigmoid: ∂/∂a = out·(1 − out) = σ(a)(1 − σ(a))
-        g_x0 = 1.0 / x0 + g_t0 * x1  # from t2 log: ∂/∂a = 1/a; t0 mul: ∂/∂a = b
-        g_x1 = g_t0 * x0  # from t0 mul: ∂/∂b = a
+        g_t0 = t1 * (1.0 - t1)  # from t1 sigmoid: ∂/∂u = out·(1 − out) = σ(u)(1 − σ(u))
+        g_x0 = 1.0 / x0 + g_t0 * x1  # from t2 log: ∂/∂u = 1/u; t0 mul: ∂/∂u = v
+        g_x1 = g_t0 * x0  # from t0 mul: ∂/∂v = u
         # an inf or nan gradient: the eager engine reports the overflow
         finite = g_x0 + g_x1
         if finite - finite != 0.0:
             return replay_on_engine(x0, x1)  # the eager engine's error or result
-        return t3, (g_x0, g_x1)
+        return t3, (g_x0 + 0.0, g_x1 + 0.0)
     except (ArithmeticError, ValueError):
         return replay_on_engine(x0, x1)  # the eager engine's error (or result)
 '''

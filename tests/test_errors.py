@@ -10,7 +10,7 @@ from strategies import all_variants, variant_id
 
 import autodiff as ad
 from autodiff import DomainError, Value
-from autodiff.ops import CONST_LEFT, CONST_RIGHT, UNARY
+from autodiff.core.ops import CONST_LEFT, CONST_RIGHT, UNARY
 
 
 @pytest.mark.parametrize(("data", "name"), [

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 
 from autodiff import Value, explain, topological_order
-from autodiff.backward import local_partials
+from autodiff.transforms.gradients import local_partials
 from tests.strategies import expressions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,11 +75,11 @@ def test_local_derivatives_and_formulas_come_from_the_op_table():
         locals_ = [d for _, d in local_partials(step.node)]
         assert [c.local_derivative for c in step.contributions] == locals_
         for c in step.contributions:
-            rule = step.op.derivative_formulas[0 if c.operand == "a" else 1]
+            rule = step.op.derivative_formulas[0 if c.operand == "u" else 1]
             assert c.formula is rule  # the table's own string, not a copy
     steps = {s.node.op: s for s in explain(out).steps}
     assert steps["sigmoid"].contributions[0].formula.startswith("out·(1 − out)")
-    assert steps["div"].contributions[0].operand == "b"  # 3.0 / x: x is the right operand
+    assert steps["div"].contributions[0].operand == "v"  # 3.0 / x: x is the right operand
 
 
 def test_fan_out_shows_the_running_sum():
@@ -123,7 +123,7 @@ def test_text_and_markdown_tables():
     e = explain(out)
     text = str(e)
     assert text.splitlines()[0].startswith("Backward pass of L = ")
-    assert "∂/∂a = 1 − out² = 1 − tanh²a" in text and "a × b|c" in text
+    assert "∂/∂u = 1 − out² = 1 − tanh²u" in text and "a × b|c" in text
     assert f"b|c = {e.gradient(b):.6g}" in text.splitlines()[-1]
     md = e.to_markdown()
     rows = [line for line in md.splitlines() if line.startswith("|")]

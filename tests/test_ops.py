@@ -24,8 +24,8 @@ from strategies import (
 )
 
 from autodiff import Value
-from autodiff.backward import VALUE_MATH, local_partials
-from autodiff.ops import BINARY, CONST_LEFT, CONST_RIGHT, FLOAT_MATH, OPS, UNARY, Op
+from autodiff.core.ops import BINARY, CONST_LEFT, CONST_RIGHT, FLOAT_MATH, OPS, UNARY, Op
+from autodiff.transforms.gradients import VALUE_MATH, local_partials
 
 VARIANTS = all_variants()
 PARTIALS = [(op, i) for op in VARIANTS for i in live_partials(op)]

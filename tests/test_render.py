@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autodiff import DotNotFoundError, Drawing, Value, draw, explain, topological_order
-from autodiff.render_layout import neuron_part
+from autodiff.render.layout import neuron_part
 from tests.strategies import expressions
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -186,7 +186,7 @@ def test_step_shows_the_explained_step_and_pending_gradients():
     assert "steps[0] of 4" in first and "grad —" in first  # inputs not reached yet
     last = draw(out, step=len(e.steps) - 1).source
     assert "grad —" not in last
-    assert 'label="a: ×-3 = -0.212"' in last  # a × b sends b × upstream to a
+    assert 'label="u: ×-3 = -0.212"' in last  # u × v sends v × upstream to u
 
 
 def test_flow_thickens_edges_by_contribution_and_colours_by_sign():
@@ -203,7 +203,7 @@ def test_why_a_gradient_is_zero():
     out = x.relu() * w + y * 0.0
     out.backward()
     source = draw(out).source
-    assert "why 0: inactive ReLU: ∂/∂a = 1 if a &gt; 0 else 0 is 0 here" in source
+    assert "why 0: inactive ReLU: ∂/∂u = 1 if u &gt; 0 else 0 is 0 here" in source
     assert "why 0: multiplied by the constant 0" in source
     assert "style=dashed" in source
     assert "why 0" not in draw(out, why_zero=False).source

@@ -10,7 +10,7 @@ import pytest
 
 import autodiff as ad
 from autodiff import Value
-from autodiff import tape as tape_module
+from autodiff.core import tape as tape_module
 
 FACTOR = 1.0 + 1e-7  # each link multiplies by this: d out / d x = FACTOR ** n
 
@@ -54,7 +54,8 @@ def test_sorted_backward_of_a_long_chain():
     assert x.grad == pytest.approx(FACTOR ** 200_000, rel=1e-9)
 
 
-def test_bytes_per_live_node_at_most_160():
+def test_bytes_per_live_node_at_most_176():
+    """A node: the object with its 8 slots, its creation index (an int) and its tape slot."""
     n = 100_000
     x = Value(1.0)
     gc.collect()
@@ -69,29 +70,56 @@ def test_bytes_per_live_node_at_most_160():
         tracemalloc.stop()
     per_node = (after - before) / n
     print(f"\nbytes per live node (incl. its tape slot): {per_node:.1f}")
-    assert per_node <= 160
-    out.backward()
+    assert per_node <= 176
 
 
-def test_dead_graphs_are_not_kept_alive_by_the_tape(monkeypatch):
-    monkeypatch.setattr(tape_module, "CAPACITY", 2048)  # the same mechanism, sooner
-    tape_module.retire(tape_module.current())  # a fresh tape with the small capacity
+def traced(build) -> tuple[int, int]:
+    """(bytes held while build's graph lives, bytes held after it is dropped), with no
+    gc.collect() and no backward() in between."""
     gc.collect()
     tracemalloc.start()
     try:
         base = tracemalloc.get_traced_memory()[0]
-        for _ in range(8):  # 8 × 10k nodes built and dropped, never differentiated
-            chain(Value(1.0), 10_000)
-        held = tracemalloc.get_traced_memory()[0] - base
-        limit = tape_module.current().limit
+        graph = build()
+        alive = tracemalloc.get_traced_memory()[0] - base
+        del graph
+        dropped = tracemalloc.get_traced_memory()[0] - base
     finally:
         tracemalloc.stop()
-        tape_module.retire(tape_module.current())
-    # Without releasing, 80k nodes (~10 MB) would be held; the tape keeps at most about
-    # one capacity's worth of nodes alive.
-    live_nodes = held / 120
-    print(f"\nafter dropping 80k nodes: {held / 1e6:.2f} MB still held (~{live_nodes:,.0f} nodes)")
-    assert held < 2 * limit * 160 and limit <= 4 * 10_000
+    return alive, dropped
+
+
+@pytest.mark.slow
+def test_a_dropped_million_node_graph_is_freed_at_once():
+    alive, dropped = traced(lambda: chain(Value(1.0), 1_000_000))
+    print(f"\n1e6-node chain: {alive / 1e6:.0f} MB alive, {dropped / 1e6:.3f} MB after del")
+    assert alive > 100e6 and dropped < 10e6
+
+
+def test_a_dropped_wide_graph_and_its_leaves_are_freed():
+    def wide():
+        total = Value(0.0)
+        for i in range(100_000):
+            total = total + Value(float(i)) * 2.0  # 100k leaves, 200k op nodes
+        return total
+    alive, dropped = traced(wide)
+    assert dropped < 10e6 < alive
+
+
+def test_the_tape_holds_at_most_its_capacity_of_dead_nodes(monkeypatch):
+    monkeypatch.setattr(tape_module, "CAPACITY", 2048)  # the same mechanism, sooner
+    tape_module.retire(tape_module.current())  # a fresh tape with the small capacity
+    x = Value(1.0)
+    for _ in range(50):  # 50 graphs of 300 nodes built and dropped, never differentiated
+        chain(x, 300)
+    tape = tape_module.current()
+    assert len(tape.nodes) <= 2048 and tape.pure
+    for _ in range(3):  # a graph bigger than the tape: the tape lets go of all of it
+        out = chain(x, 5000)
+        assert tape_module.current().nodes == [] and tape_module.current().overflowed
+    out.backward()  # sorted: the graph is not on one tape; recording starts again after
+    assert x.grad == pytest.approx(FACTOR ** 5000, rel=1e-9)
+    assert not tape_module.current().overflowed and chain(x, 10)._tape.pure
 
 
 def test_backward_releases_the_graph_from_the_tape():

@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import floats_in
 
-from autodiff import codegen, generate, symbols
-from autodiff.symbols import SYMBOL_MATH, Sym, constant, name
+from autodiff.codegen import compile as codegen
+from autodiff.codegen import emit as generate
+from autodiff.codegen import engine_source, symbols
+from autodiff.codegen.symbols import SYMBOL_MATH, Sym, constant, name
 
 
 def test_symbols_print_python_that_keeps_the_evaluation_order():
@@ -80,7 +82,7 @@ def test_a_rule_that_branches_on_a_symbol_is_an_error():
         Sym("a") + "b"
 
 
-@pytest.mark.parametrize("module", [symbols, codegen, generate])
+@pytest.mark.parametrize("module", [symbols, codegen, generate, engine_source])
 def test_public_functions_classes_and_methods_have_docstrings(module):
     undocumented = []
     for name_, obj in vars(module).items():

@@ -7,7 +7,7 @@ from strategies import all_variants, expressions, fixed_points, variant_id
 
 import autodiff as ad
 from autodiff import Value
-from autodiff.ops import CONST_LEFT, CONST_RIGHT, UNARY
+from autodiff.core.ops import CONST_LEFT, CONST_RIGHT, UNARY
 
 torch = pytest.importorskip("torch")
 

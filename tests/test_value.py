@@ -4,7 +4,7 @@ import pytest
 
 import autodiff as ad
 from autodiff import Value
-from autodiff.ops import CONST_LEFT, CONST_RIGHT, OPS, UNARY
+from autodiff.core.ops import CONST_LEFT, CONST_RIGHT, OPS, UNARY
 
 
 def test_leaf_fields():

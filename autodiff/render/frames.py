@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .drawing import number
-from .render import draw_step
+from ..explain import number
+from .graph import draw_step
 
 if TYPE_CHECKING:
-    from .explain import Explanation
+    from ..explain import Explanation
 
 FRAME_NAME = re.compile(r"step-\d+\.svg")
 

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .backward import gradients
-from .tape import no_grad
-from .value import Value
+from ..core.tape import no_grad
+from ..core.value import Value
+from .gradients import gradients
 
 
 @dataclass(frozen=True)

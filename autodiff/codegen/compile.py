@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from . import tape as _tape
-from .backward import gradients, topological_order
-from .generate import OPERATOR_FORWARDS, forward_name, generate_source
-from .ops import FLOAT_MATH, UNARY, Op
-from .specialize import DUNDERS
-from .tape import enable_grad, no_grad
-from .value import Value
+from ..core.backward import creation_order
+from ..core.ops import FLOAT_MATH, UNARY, Op
+from ..core.tape import enable_grad, no_grad
+from ..core.value import Value
+from ..transforms.gradients import gradients
+from .emit import OPERATOR_FORWARDS, forward_name, generate_source
 
 _FILENAME = "<autodiff.compile_grad>"
 
@@ -69,8 +67,8 @@ def compile_grad(f: Callable[..., Any], nargs: int,
     if isinstance(nargs, bool) or not isinstance(nargs, int) or nargs < 0:
         raise TypeError(f"nargs must be a non-negative int, got {nargs!r}")
     point = _example_point(nargs, example)
-    inputs, output, recorded = _trace(f, point)
-    order = _creation_order([output], recorded)
+    inputs, output = _trace(f, point)
+    order = _creation_order([output])
     _refuse_frozen_values(f, point, _fingerprint(inputs, output, order))
     return _compile(inputs, output, None, order)
 
@@ -93,9 +91,8 @@ def compile_graph(output: Value | float, inputs: Sequence[Value],
         if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
             raise TypeError(f"{'output' if i == 0 else f'aux[{i - 1}]'} must be a Value or "
                             f"a number, got {type(x).__name__}")
-    tape = _tape.current_or_none()
     aux = None if aux is None else list(aux)
-    order = _creation_order([output, *(aux or ())], list(tape.nodes) if tape else [])
+    order = _creation_order([output, *(aux or ())])
     return _compile(inputs, output, aux, order)
 
 
@@ -140,15 +137,13 @@ def _is_control_flow_error(exc: TypeError) -> bool:
     return ordering is not None and Value.__name__ in ordering.group(2, 3)
 
 
-def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any, list[Value]]:
+def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any]:
     """Run ``f`` once on fresh input Values labelled x0, x1, ... on a private tape;
-    return the inputs, the output and the op nodes recorded, in creation order."""
+    return the inputs and the output."""
     with no_grad(), enable_grad():
         inputs = [Value(x, f"x{i}") for i, x in enumerate(point)]
-        tape = _tape.current()
         try:
             output = f(*inputs)
-            recorded = list(tape.nodes)
         except TypeError as exc:
             if _is_control_flow_error(exc):
                 raise TypeError(
@@ -168,7 +163,7 @@ def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any,
             isinstance(output, bool) or not isinstance(output, numbers.Real)):
         raise TypeError(f"compile_grad: f must return a Value or a number, "
                         f"got {type(output).__name__}")
-    return inputs, output, recorded
+    return inputs, output
 
 
 # What a trace computes, as (structure, constants): the structure lists each node's op and
@@ -208,10 +203,10 @@ def _refuse_frozen_values(f: Callable[..., Any], point: list[float],
     from ``.data`` / ``float()``), and the compiled code would keep it frozen."""
     nearby = [x + (abs(x) + 1.0) * 2.0 ** -20 for x in point]
     try:
-        inputs, output, recorded = _trace(f, nearby)
+        inputs, output = _trace(f, nearby)
     except Exception:  # f fails near the example (a domain's edge): nothing to compare
         return
-    structure, constants = _fingerprint(inputs, output, _creation_order([output], recorded))
+    structure, constants = _fingerprint(inputs, output, _creation_order([output]))
     if structure != traced[0]:
         return  # f branched on .data differently: specialised to the example, as documented
     for (at_example, where), (at_nearby, _) in zip(traced[1], constants, strict=True):
@@ -225,28 +220,20 @@ def _refuse_frozen_values(f: Callable[..., Any], point: list[float],
                 "operations outside no_grad (x * 2.0, not x.data * 2.0).")
 
 
-def _creation_order(roots: list[Any], recorded: list[Value]) -> list[Value]:
-    """Every node the roots depend on, parents first; nodes of the tape in the order they
-    were made (the order the eager ``backward()`` walks, so sums round alike)."""
-    reachable: list[Value] = []
-    wanted: set[int] = set()
-    for root in roots:
-        if isinstance(root, Value) and id(root) not in wanted:
-            for v in topological_order(root):
-                if id(v) not in wanted:
-                    wanted.add(id(v))
-                    reachable.append(v)
-    on_tape = [v for v in recorded if id(v) in wanted]
-    seen = {id(v) for v in on_tape}
-    # Leaves, and nodes made before the tape began, cannot depend on the tape's nodes.
-    return [v for v in reachable if id(v) not in seen] + on_tape
+def _creation_order(roots: list[Any]) -> list[Value]:
+    """Every node the roots depend on, in creation order: the order every pass walks
+    (backwards), so the compiled sums round like the eager engine's."""
+    return creation_order(*(root for root in roots if isinstance(root, Value)))
 
 
 def _apply(op: Op, operands: list[Any]) -> Value:
     """``op`` on Values (and numbers) through the engine, with all of its checks."""
     if op.kind == UNARY:
-        return -operands[0] if op.name == "neg" else getattr(operands[0], op.name)()
-    return getattr(operator, DUNDERS[op.name])(*operands)
+        return getattr(operands[0], op.methods[0])()
+    left, right = operands
+    if isinstance(left, Value):
+        return getattr(left, op.methods[0])(right)
+    return getattr(right, op.methods[1])(left)  # a number on the left: the reflected method
 
 
 def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None,

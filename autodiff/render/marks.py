@@ -1,6 +1,6 @@
 """What a drawing emphasizes: highlights, the explained step, gradient flow and why a gradient is 0.
 
-Local derivatives come from :func:`autodiff.backward.local_partials` (the op table); the
+Local derivatives come from :func:`autodiff.transforms.gradients.local_partials` (the op table); the
 reasons for a zero gradient name the op table's formula, never a copy of it.
 """
 
@@ -9,22 +9,18 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .backward import local_partials
-from .drawing import number
-from .explain import value_operands
-from .ops import CONST_LEFT, CONST_RIGHT
-from .value import Value
-
-if TYPE_CHECKING:
-    from .render import _Renderer
+from ..core.ops import CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
+from ..core.value import Value
+from ..explain import number
+from ..transforms.gradients import local_partials, value_operands
 
 HIGHLIGHT, HIGHLIGHT_FILL, OP_FILL = "#e8710a", "#fff3e0", "#f1f3f4"
 POSITIVE, NEGATIVE, ZERO = "#1a73e8", "#d93025", "#bdc1c6"
 
 
-def _parse_highlight(r: _Renderer, highlight: Any) -> tuple[set[int], set[tuple[int, int]]]:
+def _parse_highlight(r: Any, highlight: Any) -> tuple[set[int], set[tuple[int, int]]]:
     """Node ids and (parent id, child id) edges named by ``highlight``."""
     nodes: set[int] = set()
     edges: set[tuple[int, int]] = set()
@@ -59,7 +55,7 @@ def _parse_highlight(r: _Renderer, highlight: Any) -> tuple[set[int], set[tuple[
 class Marks:
     """Attributes of nodes and edges for one drawing."""
 
-    def __init__(self, r: _Renderer, highlight: Any) -> None:
+    def __init__(self, r: Any, highlight: Any) -> None:
         self.r = r
         self.nodes, self.edges = _parse_highlight(r, highlight)
         o = r.options
@@ -100,14 +96,14 @@ class Marks:
             return "the seed gradient is 0"
         reasons: list[str | None] = []
         for child in {id(c): c for c in self.r.children[id(node)]}.values():
-            for (role, parent), local in zip(value_operands(child), self.partials(child),
-                                             strict=True):
+            for (position, parent), local in zip(value_operands(child), self.partials(child),
+                                                 strict=True):
                 if parent is not node:
                     continue
                 if child.grad == 0:
                     reasons.append(f"it feeds {self.r.name(child)}, whose gradient is 0")
                 elif local == 0:
-                    reasons.append(self.zero_local(child, role))
+                    reasons.append(self.zero_local(child, position))
                 else:
                     reasons.append(None)
         if not reasons:
@@ -117,16 +113,16 @@ class Marks:
         return "; ".join(dict.fromkeys(r for r in reasons if r))
 
     @staticmethod
-    def zero_local(child: Value, role: str) -> str:
+    def zero_local(child: Value, position: int) -> str:
         op = child._op
+        name = OPERAND_NAMES[position]
         if op.name == "relu":
-            return f"inactive ReLU: ∂/∂a = {op.derivative_formulas[0]} is 0 here"
+            return f"inactive ReLU: ∂/∂{name} = {op.derivative_formulas[0]} is 0 here"
         constant = child._b if op.kind is CONST_RIGHT else child._a if op.kind is CONST_LEFT \
             else None
         if op.name == "mul" and constant == 0:
             return "multiplied by the constant 0"
-        formula = op.derivative_formulas[0 if role == "a" else 1]
-        return f"{op.name}: ∂/∂{role} = {formula} is 0 here"
+        return f"{op.name}: ∂/∂{name} = {op.derivative_formulas[position]} is 0 here"
 
     # --- attributes ------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from .backward import gradients
-from .value import Value
+from ..core.value import Value
+from .gradients import gradients
 
 # How many transformed functions are being evaluated right now (in this context). Inside
 # one, a transform's results must stay Values even when its own arguments are floats:

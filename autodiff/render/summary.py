@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING
+from typing import Any
 
-from .drawing import Drawing, html_text, number
-from .render_layout import summary_rows
-
-if TYPE_CHECKING:
-    from .render import _Renderer
+from ..explain import number
+from .drawing import Drawing, html_text
+from .layout import summary_rows
 
 
-def summary(r: _Renderer, count: int) -> Drawing:
+def summary(r: Any, count: int) -> Drawing:
     """One box: why the graph is not drawn node by node, what to do, and what it holds."""
     o = r.options
     message = (f"This graph would need {count} nodes, more than max_nodes={o.max_nodes}, "

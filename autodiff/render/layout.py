@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .value import Value
+from ..core.value import Value
 
 #: One regex for the nn labels: a weight ``θk[i,j]`` (groups ``weight_layer``, ``source``,
 #: ``weight_unit``) or ``b``/``z``/``a`` with a layer and a unit (``kind``, ``layer``, ``unit``).

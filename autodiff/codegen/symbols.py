@@ -22,7 +22,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
-from .ops import FLOAT_MATH
+from ..core.ops import FLOAT_MATH
 
 # Python's binding strengths, weakest first (only the ones generated code uses).
 SUM, PRODUCT, UNARY_MINUS, POWER, ATOM = range(5)
@@ -206,15 +206,15 @@ def is_integral(x: Sym) -> bool:
 _call_scaled_pow = _symbolic_call("scaled_pow", FLOAT_MATH.scaled_pow)
 
 
-def _scaled_pow(c: Any, a: Any, e: Any) -> Sym:
-    """FLOAT_MATH.scaled_pow on symbols: c · a**e, and 0 when c == 0. With constants c ≠ 0
+def _scaled_pow(c: Any, u: Any, e: Any) -> Sym:
+    """FLOAT_MATH.scaled_pow on symbols: c · u**e, and 0 when c == 0. With constants c ≠ 0
     and a whole e it is plain arithmetic (as VALUE_MATH writes it for Values)."""
-    c, a, e = as_sym(c), as_sym(a), as_sym(e)
+    c, u, e = as_sym(c), as_sym(u), as_sym(e)
     if c.is_const(0.0):
         return constant(0.0)
     if c.const is not None and is_integral(e):
-        return c * a ** e
-    return _call_scaled_pow(c, a, e)
+        return c * u ** e
+    return _call_scaled_pow(c, u, e)
 
 
 # The namespace ``m`` on symbols: each function of FLOAT_MATH becomes a call to itself,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from .ops import FLOAT_MATH, UNARY, Op
+from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, Op
+from ..core.value import Value
 from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
-from .value import Value
 
 # Forward functions that are Python operators run on symbols (and print inline).
 OPERATOR_FORWARDS = (operator.add, operator.sub, operator.mul, operator.truediv,
@@ -150,8 +150,9 @@ class _Generator:
             contribution = grad * op.partials[i](SYMBOL_MATH, *args, out)
             if contribution.is_const(0.0):
                 continue
+            rule = f"∂/∂{OPERAND_NAMES[i]} = {op.derivative_formulas[i]}"
             found.append((parent, contribution, "; ".join(sources) if child is None else
-                          f"{child} {op.name}: ∂/∂{'ab'[i]} = {op.derivative_formulas[i]}"))
+                          f"{child} {op.name}: {rule}"))
         return found
 
     def accumulate(self, pending: dict[int, tuple[Sym, list[str]]], parent: Value,
@@ -181,7 +182,9 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
     gen.lines = []
     grads = gen.reverse()
     params = ", ".join(f"x{i}" for i in range(len(inputs)))
-    grad_tuple = ", ".join(grads[id(v)].text if id(v) in grads else "0.0" for v in inputs)
+    # A gradient starts at +0.0, as in the eager engine: "+ 0.0" turns a -0.0 sum into 0.0.
+    grad_tuple = ", ".join(_plus_zero(grads[id(v)]) if id(v) in grads else "0.0"
+                           for v in inputs)
     if len(inputs) == 1:
         grad_tuple += ","
     results = f"{value.text}, ({grad_tuple})"
@@ -206,6 +209,12 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
         f"        return replay_on_engine({params})  # the eager engine's error (or result)",
         "",
     ])
+
+
+def _plus_zero(grad: Sym) -> str:
+    if grad.const is not None:
+        return constant(grad.const + 0.0).text
+    return f"{grad.text} + 0.0"
 
 
 def _argument_check(nargs: int) -> list[str]:

@@ -11,13 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .backward import topological_order
-from .drawing import Drawing, html_text, number, plain_text
-from .explain import Explanation, explain, value_operands
-from .ops import BINARY, CONST_LEFT, CONST_RIGHT
-from .render_layout import Folding, children_of, fold_neurons, neuron_groups
-from .render_marks import Marks
-from .value import Value
+from ..core.backward import topological_order
+from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
+from ..core.value import Value
+from ..explain import Explanation, explain, number
+from ..transforms.gradients import value_operands
+from .drawing import Drawing, html_text, plain_text
+from .layout import Folding, children_of, fold_neurons, neuron_groups
+from .marks import Marks
+from .summary import summary
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 GROUPS = (None, "layer", "neuron")
@@ -191,7 +193,6 @@ class _Renderer:
         count = len(shown) + sum(1 for n in shown if n._op is not None
                                  and id(n) not in self.folding.box)
         if o.max_nodes is not None and count > o.max_nodes:
-            from .render_summary import summary
             return summary(self, count)
         g = Drawing(name="autodiff", graph_attr={"rankdir": o.rankdir,
                                                  "fontname": "Helvetica,Arial,sans-serif"},
@@ -245,8 +246,9 @@ class _Renderer:
             if box is not None:
                 continue
             two = node._op.kind is BINARY
-            for k, (role, parent) in enumerate(value_operands(node)):
-                attrs = self.marks.edge_attributes(node, k, role, parent, two)
+            for k, (position, parent) in enumerate(value_operands(node)):
+                attrs = self.marks.edge_attributes(node, k, OPERAND_NAMES[position], parent,
+                                                   two)
                 g.edge(f"v{self.index[id(parent)]}", f"o{i}", **attrs)
             g.edge(f"o{i}", f"v{i}", **self.marks.result_edge_attributes(node))
         for node in self.order:  # a folded neuron: one edge per outside input

@@ -1,0 +1,1 @@
+"""The engine core: the op table, Value, its generated operators, the tape and backward."""

@@ -1,0 +1,173 @@
+"""The backward pass: the graph in creation order, and the chain rule applied along it.
+
+Read this after ``value.py`` and ``operators.py``. Every pass over a graph uses one order:
+op nodes in decreasing creation index, each sending its gradient to its operands through
+its op's generated step. So a node's gradient is summed over its uses in the same order
+by ``backward()``, ``gradients()``, ``explain``, ``compile_grad`` and the drawings, and
+they agree bit for bit. A gradient starts at +0.0 and each contribution is added to it
+(so a gradient that sums to zero is +0.0), and a node whose gradient is 0 sends nothing.
+
+``backward()`` adds exactly this call's contribution to every ``.grad``: nodes that hold a
+gradient already (set by the user, or left by another pass) are set to 0 for the pass and
+get their old gradient added back at the end, ``old + this call's sum``. Calls are
+serialized by a lock, so concurrent calls on graphs that share nodes give the sums of some
+sequential order.
+"""
+
+from __future__ import annotations
+
+import numbers
+import threading
+from collections.abc import Iterable
+from itertools import chain
+from operator import attrgetter
+from typing import Any
+
+from . import tape as _tape
+from .errors import GradientOverflowError, rule_error
+from .operators import STEPS
+
+_LOCK = threading.Lock()
+_passes = 0  # backward() calls begun, in any thread
+_grad_of = attrgetter("grad")
+_index_of = attrgetter("_index")
+
+
+def creation_order(*outputs: Any) -> list[Any]:
+    """Every node reachable from ``outputs``, oldest first (a topological order: a node is
+    made after its operands). An explicit stack, not recursion: a chain of a million
+    nodes is fine."""
+    seen: set[int] = set()
+    nodes: list[Any] = []
+    stack: list[Any] = []
+    for output in outputs:
+        if id(output) not in seen:
+            seen.add(id(output))
+            nodes.append(output)
+            stack.append(output)
+    push, pop, append, mark = stack.append, stack.pop, nodes.append, seen.add
+    while stack:
+        node = pop()
+        a = node._a
+        if a is not None and type(a) is not float and id(a) not in seen:
+            mark(id(a))
+            append(a)
+            push(a)
+        b = node._b
+        if b is not None and type(b) is not float and id(b) not in seen:
+            mark(id(b))
+            append(b)
+            push(b)
+    nodes.sort(key=_index_of)
+    return nodes
+
+
+def topological_order(output: Any) -> list[Any]:
+    """Every node reachable from ``output``, each listed after all of its parents: the
+    creation order, which every pass over a graph follows."""
+    return creation_order(output)
+
+
+def backward_order(output: Any) -> list[Any]:
+    """The op nodes of ``output``'s graph in the order the backward pass sends their
+    gradients (newest first)."""
+    return [node for node in reversed(creation_order(output)) if node._op is not None]
+
+
+def check_seed(output: Any, grad: Any) -> float:
+    """The seed gradient as a float; a TypeError for a non-Value output or a non-number."""
+    if not hasattr(output, "_op") or not hasattr(output, "backward"):
+        raise TypeError(f"backward needs a Value output, got {type(output).__name__}")
+    if isinstance(grad, bool) or not isinstance(grad, numbers.Real) or hasattr(grad, "_op"):
+        raise TypeError(f"the seed gradient must be a float, got {type(grad).__name__}")
+    return float(grad)
+
+
+def _holds_gradients(nodes: Iterable[Any]) -> bool:
+    try:
+        return any(map(_grad_of, nodes))
+    except TypeError:  # a .grad that is a Value (from gradients(create_graph=True))
+        return True
+
+
+def backward(output: Any, grad: float = 1.0) -> None:
+    """Add d output / d node (times ``grad``) to ``.grad`` of every node reachable from output.
+
+    Gradients accumulate across calls, as in PyTorch; ``zero_grad(output)`` resets them.
+    """
+    global _passes
+    seed = grad if type(grad) is float and hasattr(output, "_tape") else check_seed(output, grad)
+    with _LOCK:
+        _passes += 1
+        tape = _tape.current_or_none()
+        if tape is not None and (output._tape is tape or tape.overflowed):
+            pure = tape.pure and output._op is not None
+            nodes, leaves = _tape.retire(tape)  # the next graph starts on a fresh tape
+        else:
+            pure = False
+        if pure:
+            # Every op node of this graph is on the tape in creation order, and every leaf
+            # its ops used is in tape.leaves: walk the tape backwards from the output.
+            end = len(nodes) if nodes[-1] is output else nodes.index(output) + 1
+            walk = nodes if end == len(nodes) else nodes[:end]
+            if _holds_gradients(walk) or _holds_gradients(leaves):
+                _propagate_exactly(output, seed, walk, chain(walk, leaves))
+            else:
+                output.grad += seed
+                _propagate(reversed(walk))
+            return
+        order = creation_order(output)
+        _propagate_exactly(output, seed, [n for n in order if n._op is not None], order)
+
+
+def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Iterable[Any]
+                       ) -> None:
+    """The pass with every node of ``touched`` set to 0 first and its old gradient added
+    back after: each ``.grad`` becomes ``old + this call's sum``."""
+    held = {}
+    for node in touched:
+        old = node.grad
+        if type(old) is not float or old != 0.0:
+            held[id(node)] = (node, old)
+            node.grad = 0.0
+    output.grad += seed
+    try:
+        _propagate(reversed(walk))
+    finally:
+        for node, old in held.values():
+            node.grad = old + node.grad
+
+
+def _propagate(nodes: Iterable[Any]) -> None:
+    """The chain rule on floats: send each node's ``.grad`` on to its operands' ``.grad``.
+
+    ``nodes`` must come newest first. Each op's step is in :mod:`autodiff.core.operators`,
+    generated from its rules. A node whose gradient is 0 sends nothing, which also skips
+    nodes of the tape that the output does not depend on.
+    """
+    steps = STEPS
+    for node in nodes:
+        g = node.grad
+        if g == 0.0:
+            continue
+        op = node._op
+        if op is None:
+            continue
+        try:
+            steps[op](node, g)
+        except GradientOverflowError:
+            raise
+        except (ArithmeticError, ValueError) as exc:
+            raise rule_error(node, exc) from None
+
+
+def backward_passes() -> int:
+    """How many ``backward()`` calls have begun so far, in any thread: compare two counts
+    to tell whether a backward pass came in between (``nn`` does, for ``deltas()``)."""
+    return _passes
+
+
+def zero_grad(output: Any) -> None:
+    """Set ``.grad`` to 0 on every node reachable from ``output``."""
+    for node in creation_order(output):
+        node.grad = 0.0

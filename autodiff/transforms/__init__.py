@@ -1,0 +1,1 @@
+"""Function transforms on the engine: gradients, grad, value_and_grad, gradcheck."""

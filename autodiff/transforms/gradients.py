@@ -1,0 +1,126 @@
+"""`gradients`: d output / d input for chosen inputs, as floats or as differentiable Values.
+
+The rules of the op table run here on floats (``FLOAT_MATH``) or on Values
+(``VALUE_MATH``, for higher-order derivatives), in the one order every pass uses (newest
+node first, see :mod:`autodiff.core.backward`), so the floats are bit for bit the
+``.grad`` that ``backward()`` leaves. A rule is evaluated only for an edge that leads to
+a requested input and carries a non-zero gradient.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from ..core import tape as _tape
+from ..core.backward import creation_order
+from ..core.errors import check_contribution, rule_error
+from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, _log, _pow
+from ..core.value import Value
+
+
+def _value_or_float(method: str, on_float: Any) -> Any:
+    def fn(x: Any) -> Any:
+        return getattr(x, method)() if isinstance(x, Value) else on_float(x)
+    fn.__name__ = method
+    return fn
+
+
+def _data(x: Any) -> float:
+    return x.data if isinstance(x, Value) else x
+
+
+VALUE_MATH = SimpleNamespace(
+    exp=_value_or_float("exp", math.exp), log=_value_or_float("log", _log),
+    sin=_value_or_float("sin", math.sin), cos=_value_or_float("cos", math.cos),
+    # Piecewise-constant factors: their own derivative is 0, so they enter as constants.
+    step=lambda u: FLOAT_MATH.step(_data(u)),
+    sign=lambda u: FLOAT_MATH.sign(_data(u)),
+    scaled_pow=lambda c, u, e: 0.0 if _data(c) == 0 else c * (
+        u ** e if isinstance(u, Value) or isinstance(e, Value) else _pow(u, e)),
+    log_scaled=lambda x, u: 0.0 if _data(x) == 0 or _data(u) == 0 else x * VALUE_MATH.log(u),
+)
+
+
+def value_operands(node: Value) -> list[tuple[int, Value]]:
+    """``(operand position, Value)`` for each Value operand of ``node``, in order (a
+    constant operand is not listed); ``OPERAND_NAMES[position]`` names it."""
+    if node._op is None:
+        return []
+    if node._op.kind == UNARY:
+        return [(0, node._a)]
+    return [(i, v) for i, v in enumerate((node._a, node._b)) if type(v) is Value]
+
+
+def local_partial(node: Value, position: int, m: Any = FLOAT_MATH,
+                  differentiable: bool = False) -> Any:
+    """∂node/∂(operand ``position``), read off the op table; with ``differentiable=True``
+    the rule runs on the Values themselves (``m`` should be ``VALUE_MATH``)."""
+    op = node._op
+    get = (lambda v: v) if differentiable else _data
+    operands = [get(x) for x in ((node._a,) if op.kind == UNARY else (node._a, node._b))]
+    return op.partials[position](m, *operands, get(node))
+
+
+def local_partials(node: Value, m: Any = FLOAT_MATH, differentiable: bool = False
+                   ) -> list[tuple[Value, Any]]:
+    """``(parent, ∂node/∂parent)`` for each parent edge of ``node``, read off the op table."""
+    return [(parent, local_partial(node, i, m, differentiable))
+            for i, parent in value_operands(node)]
+
+
+def operand_name(position: int) -> str:
+    """How formulas name operand ``position``: ``u`` or ``v``."""
+    return OPERAND_NAMES[position]
+
+
+def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False
+              ) -> tuple[Any, ...]:
+    """d output / d input for each input, leaving every ``.grad`` untouched.
+
+    With ``create_graph=True`` the results are Values in a new graph built from the op
+    table's rules, so they can be differentiated again (second, third derivatives...).
+    An input that ``output`` does not depend on gets 0.
+    """
+    inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
+    for v in inputs:
+        if not isinstance(v, Value):
+            raise TypeError(f"gradients() inputs must be Values, got {type(v).__name__}")
+    if not isinstance(output, Value):
+        raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
+    order = creation_order(output)
+    # The nodes from which a requested input can be reached: only their edges are used.
+    leads = {id(v) for v in inputs}
+    for node in order:
+        if node._op is not None and any(id(v) in leads for _, v in value_operands(node)):
+            leads.add(id(node))
+    m = VALUE_MATH if create_graph else FLOAT_MATH
+    grads: dict[int, Any] = {id(output): 1.0}
+    with (_tape.enable_grad() if create_graph else _tape.no_grad()):
+        for node in reversed(order):
+            g = grads.get(id(node))
+            if g is None or node._op is None or id(node) not in leads or (
+                    type(g) is float and g == 0.0):
+                continue  # as in backward(): a zero gradient sends nothing
+            for position, parent in value_operands(node):
+                key = id(parent)
+                if key not in leads:
+                    continue
+                try:
+                    partial = local_partial(node, position, m, create_graph)
+                except (ArithmeticError, ValueError) as exc:
+                    raise rule_error(node, exc, in_backward=False) from None
+                before = grads.get(key, 0.0)
+                total = before + g * partial
+                grads[key] = total
+                if type(total) is float and total - total != 0.0:
+                    check_contribution(node, parent, g, before, in_backward=False)
+    results = []
+    for v in inputs:
+        g = grads.get(id(v), 0.0)
+        if create_graph and not isinstance(g, Value):
+            g = Value(g)
+        results.append(g)
+    return tuple(results)
