@@ -50,13 +50,24 @@ def _forward_lines(op: Op, args: list[str], used: str, operands: str) -> list[st
             f"    raise op_error({used}, {operands}, exc) from None"]
 
 
-def _record(op: str, left: str, right: str, rare: str) -> list[str]:
-    """Make the node and put it on this context's tape (the rare cases in record_rarely)."""
+def _join(operand: str) -> list[str]:
+    """An operand Value not yet on this tape: a leaf joins it, an op node from elsewhere
+    makes it impure (backward() then sorts the graph instead of walking the tape)."""
+    return [f"if {operand}._tape is not tape:", f"    if {operand}._op is None:",
+            f"        {operand}._tape = tape", f"        tape.leaves.append({operand})",
+            "    else:", "        tape.pure = False"]
+
+
+def _record(op: str, left: str, right: str, values: list[str]) -> list[str]:
+    """Make the node and put it on this context's tape (no_grad and a full tape: in
+    record_rarely); ``values`` are the operands that are Values."""
     return ["out = new(Value)", "out.data = data", "out.grad = 0.0", f"out._op = {op}",
-            f"out._a = {left}", f"out._b = {right}", "out._index = next_index()",
+            f"out._a = {left}", f"out._b = {right}", "out._index = next(creation_counter)",
             "tape = tape_now() or start_tape()", "out._tape = tape", "nodes = tape.nodes",
-            f"if {rare}:", f"    record_rarely(out, tape, {left}, {right})", "else:",
-            "    nodes.append(out)", "return out"]
+            "if len(nodes) >= tape.limit:  # no_grad, or the tape is full",
+            f"    record_rarely(out, tape, {left}, {right})", "    return out",
+            *(line for operand in values for line in _join(operand)),
+            "nodes.append(out)", "return out"]
 
 
 def _method(signature: str, doc: str, body: list[str]) -> str:
@@ -66,37 +77,37 @@ def _method(signature: str, doc: str, body: list[str]) -> str:
 
 def _unary_method(op: Op, method: str) -> str:
     body = [f"{U} = self.data", *_forward_lines(op, [U], f"OP_{op.name}", "(self,)"),
-            *_record(f"OP_{op.name}", "self", "None",
-                     "len(nodes) >= tape.limit or self._tape is not tape")]
+            *_record(f"OP_{op.name}", "self", "None", ["self"])]
     doc = f"{op.name}: out = {op.formula}; ∂out/∂{U} = {op.derivative_formulas[0]}."
     return _method(f"{method}(self)", doc, body)
 
 
 def _binary_method(op: Op, method: str, reflected: bool) -> str:
-    """``self ∘ other`` (or, reflected, ``other ∘ self`` for a number ``other``)."""
-    constant = "const_left" if reflected else "const_right"
+    """``self ∘ other`` (or, reflected, ``other ∘ self`` for a number ``other``): one
+    block for a Value ``other``, one for a number kept on the node as a constant."""
+    constant = f"OP_{op.name}_{'const_left' if reflected else 'const_right'}"
     left, right = ("other", "self") if reflected else ("self", "other")
-    body = [
-        "if type(other) is Value:",
-        f"    op = OP_{op.name}",
-        f"    {U} = {left}.data",
-        f"    {V} = {right}.data",
-        "elif type(other) is float or is_number(other):",
-        f"    op = OP_{op.name}_{constant}",
-        "    if type(other) is not float:",
-        "        other = number_operand(other, op, self)",
-        f"    {U} = {'other' if reflected else 'self.data'}",
-        f"    {V} = {'self.data' if reflected else 'other'}",
-        "else:",
-        f"    return unsupported({op.name!r}, self, other, {reflected})",
-        *_forward_lines(op, [U, V], "op", f"({left}, {right})"),
-        f"if data - data != 0.0 and {U} - {U} == 0.0 and {V} - {V} == 0.0:",
-        "    # finite operands, an inf or nan result: + − × ÷ overflowed without raising",
-        f"    raise op_error(op, ({left}, {right}), "
-        "OverflowError('the float result is not finite'))",
-        *_record("op", left, right, "(len(nodes) >= tape.limit or self._tape is not tape\n"
-                 f"        or (op is OP_{op.name} and other._tape is not tape))"),
-    ]
+
+    def block(variant: str, u: str, v: str, values: list[str]) -> list[str]:
+        return [
+            f"{U} = {u}", f"{V} = {v}",
+            *_forward_lines(op, [U, V], variant, f"({left}, {right})"),
+            f"if data - data != 0.0 and {U} - {U} == 0.0 and {V} - {V} == 0.0:",
+            "    # finite operands, an inf or nan result: + − × ÷ overflowed without raising",
+            f"    raise op_error({variant}, ({left}, {right}), "
+            "OverflowError('the float result is not finite'))",
+            *_record(variant, left, right, values)]
+
+    indent = [f"    {line}" for line in block(f"OP_{op.name}", f"{left}.data", f"{right}.data",
+                                                ["self", "other"])]
+    number = [f"    {line}" for line in block(
+        constant, "other" if reflected else "self.data", "self.data" if reflected else "other",
+        ["self"])]
+    body = ["if type(other) is Value:", *indent,
+            "if type(other) is float or is_number(other):",
+            "    if type(other) is not float:",
+            f"        other = number_operand(other, {constant}, self)", *number,
+            f"return unsupported({op.name!r}, self, other, {reflected})"]
     side = f"{'number' if reflected else 'self'} {op.symbol} {'self' if reflected else 'other'}"
     rules = ", ".join(f"∂out/∂{n} = {f}" for n, f in zip(OPERAND_NAMES, op.derivative_formulas,
                                                          strict=True))
@@ -155,9 +166,9 @@ from typing import Any
 from .errors import check_contribution as check
 from .errors import is_number, number_operand, op_error, unsupported
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
+from .tape import creation_counter, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
-from .tape import next_index, record_rarely
 
 Value: Any = None  # the Value class (set by autodiff/core/value.py)
 new = object.__new__

@@ -29,7 +29,6 @@ from .operators import STEPS
 
 _LOCK = threading.Lock()
 _passes = 0  # backward() calls begun, in any thread
-_grad_of = attrgetter("grad")
 _index_of = attrgetter("_index")
 
 
@@ -83,11 +82,13 @@ def check_seed(output: Any, grad: Any) -> float:
     return float(grad)
 
 
-def _holds_gradients(nodes: Iterable[Any]) -> bool:
-    try:
-        return any(map(_grad_of, nodes))
-    except TypeError:  # a .grad that is a Value (from gradients(create_graph=True))
-        return True
+def _holds_gradients(nodes: list[Any]) -> bool:
+    """Does any node hold a gradient already? (A plain loop: the fastest way here. A Value
+    held as a gradient compares unequal to 0.0, as NaN does.)"""
+    for node in nodes:  # noqa: SIM110 (a generator in any() is 1.5× slower)
+        if node.grad != 0.0:
+            return True
+    return False
 
 
 def backward(output: Any, grad: float = 1.0) -> None:
@@ -107,7 +108,7 @@ def backward(output: Any, grad: float = 1.0) -> None:
             pure = False
         if pure:
             # Every op node of this graph is on the tape in creation order, and every leaf
-            # its ops used is in tape.leaves: walk the tape backwards from the output.
+            # its ops used is in its leaves: walk the tape backwards from the output.
             end = len(nodes) if nodes[-1] is output else nodes.index(output) + 1
             walk = nodes if end == len(nodes) else nodes[:end]
             if _holds_gradients(walk) or _holds_gradients(leaves):
@@ -127,7 +128,7 @@ def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Itera
     held = {}
     for node in touched:
         old = node.grad
-        if type(old) is not float or old != 0.0:
+        if old != 0.0:
             held[id(node)] = (node, old)
             node.grad = 0.0
     output.grad += seed
@@ -141,20 +142,17 @@ def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Itera
 def _propagate(nodes: Iterable[Any]) -> None:
     """The chain rule on floats: send each node's ``.grad`` on to its operands' ``.grad``.
 
-    ``nodes`` must come newest first. Each op's step is in :mod:`autodiff.core.operators`,
-    generated from its rules. A node whose gradient is 0 sends nothing, which also skips
-    nodes of the tape that the output does not depend on.
+    ``nodes`` are op nodes, newest first. Each op's step is in
+    :mod:`autodiff.core.operators`, generated from its rules. A node whose gradient is 0
+    sends nothing, which also skips nodes of the tape that the output does not depend on.
     """
     steps = STEPS
     for node in nodes:
         g = node.grad
         if g == 0.0:
             continue
-        op = node._op
-        if op is None:
-            continue
         try:
-            steps[op](node, g)
+            steps[node._op](node, g)
         except GradientOverflowError:
             raise
         except (ArithmeticError, ValueError) as exc:

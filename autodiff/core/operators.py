@@ -19,9 +19,9 @@ from typing import Any
 from .errors import check_contribution as check
 from .errors import is_number, number_operand, op_error, unsupported
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
+from .tape import creation_counter, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
-from .tape import next_index, record_rarely
 
 Value: Any = None  # the Value class (set by autodiff/core/value.py)
 new = object.__new__
@@ -84,364 +84,706 @@ class ValueOperators:
     def __add__(self, other):
         """add: self + other, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_add
             u = self.data
             v = other.data
-        elif type(other) is float or is_number(other):
-            op = OP_add_const_right
+            data = u + v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_add, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_add
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_add_const_right, self)
             u = self.data
             v = other
-        else:
-            return unsupported('add', self, other, False)
-        data = u + v
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (self, other), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = self
-        out._b = other
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_add and other._tape is not tape)):
-            record_rarely(out, tape, self, other)
-        else:
+            data = u + v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_add_const_right, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_add_const_right
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('add', self, other, False)
 
     def __radd__(self, other):
         """add: number + self, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_add
             u = other.data
             v = self.data
-        elif type(other) is float or is_number(other):
-            op = OP_add_const_left
+            data = u + v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_add, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_add
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_add_const_left, self)
             u = other
             v = self.data
-        else:
-            return unsupported('add', self, other, True)
-        data = u + v
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (other, self), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = other
-        out._b = self
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_add and other._tape is not tape)):
-            record_rarely(out, tape, other, self)
-        else:
+            data = u + v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_add_const_left, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_add_const_left
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('add', self, other, True)
 
     def __sub__(self, other):
         """sub: self − other, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_sub
             u = self.data
             v = other.data
-        elif type(other) is float or is_number(other):
-            op = OP_sub_const_right
+            data = u - v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_sub, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_sub
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_sub_const_right, self)
             u = self.data
             v = other
-        else:
-            return unsupported('sub', self, other, False)
-        data = u - v
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (self, other), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = self
-        out._b = other
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_sub and other._tape is not tape)):
-            record_rarely(out, tape, self, other)
-        else:
+            data = u - v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_sub_const_right, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_sub_const_right
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('sub', self, other, False)
 
     def __rsub__(self, other):
         """sub: number − self, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_sub
             u = other.data
             v = self.data
-        elif type(other) is float or is_number(other):
-            op = OP_sub_const_left
+            data = u - v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_sub, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_sub
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_sub_const_left, self)
             u = other
             v = self.data
-        else:
-            return unsupported('sub', self, other, True)
-        data = u - v
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (other, self), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = other
-        out._b = self
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_sub and other._tape is not tape)):
-            record_rarely(out, tape, other, self)
-        else:
+            data = u - v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_sub_const_left, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_sub_const_left
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('sub', self, other, True)
 
     def __mul__(self, other):
         """mul: self × other, out = u × v; ∂out/∂u = v, ∂out/∂v = u. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_mul
             u = self.data
             v = other.data
-        elif type(other) is float or is_number(other):
-            op = OP_mul_const_right
+            data = u * v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_mul, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_mul
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_mul_const_right, self)
             u = self.data
             v = other
-        else:
-            return unsupported('mul', self, other, False)
-        data = u * v
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (self, other), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = self
-        out._b = other
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_mul and other._tape is not tape)):
-            record_rarely(out, tape, self, other)
-        else:
+            data = u * v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_mul_const_right, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_mul_const_right
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('mul', self, other, False)
 
     def __rmul__(self, other):
         """mul: number × self, out = u × v; ∂out/∂u = v, ∂out/∂v = u. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_mul
             u = other.data
             v = self.data
-        elif type(other) is float or is_number(other):
-            op = OP_mul_const_left
+            data = u * v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_mul, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_mul
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_mul_const_left, self)
             u = other
             v = self.data
-        else:
-            return unsupported('mul', self, other, True)
-        data = u * v
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (other, self), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = other
-        out._b = self
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_mul and other._tape is not tape)):
-            record_rarely(out, tape, other, self)
-        else:
+            data = u * v
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_mul_const_left, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_mul_const_left
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('mul', self, other, True)
 
     def __truediv__(self, other):
         """div: self ÷ other, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v². One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_div
             u = self.data
             v = other.data
-        elif type(other) is float or is_number(other):
-            op = OP_div_const_right
+            try:
+                data = div_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_div, (self, other), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_div, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_div
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_div_const_right, self)
             u = self.data
             v = other
-        else:
-            return unsupported('div', self, other, False)
-        try:
-            data = div_forward(u, v)
-        except (ArithmeticError, ValueError) as exc:
-            raise op_error(op, (self, other), exc) from None
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (self, other), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = self
-        out._b = other
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_div and other._tape is not tape)):
-            record_rarely(out, tape, self, other)
-        else:
+            try:
+                data = div_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_div_const_right, (self, other), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_div_const_right, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_div_const_right
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('div', self, other, False)
 
     def __rtruediv__(self, other):
         """div: number ÷ self, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v². One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_div
             u = other.data
             v = self.data
-        elif type(other) is float or is_number(other):
-            op = OP_div_const_left
+            try:
+                data = div_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_div, (other, self), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_div, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_div
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_div_const_left, self)
             u = other
             v = self.data
-        else:
-            return unsupported('div', self, other, True)
-        try:
-            data = div_forward(u, v)
-        except (ArithmeticError, ValueError) as exc:
-            raise op_error(op, (other, self), exc) from None
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (other, self), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = other
-        out._b = self
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_div and other._tape is not tape)):
-            record_rarely(out, tape, other, self)
-        else:
+            try:
+                data = div_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_div_const_left, (other, self), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_div_const_left, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_div_const_left
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('div', self, other, True)
 
     def __pow__(self, other):
         """pow: self ^ other, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_pow
             u = self.data
             v = other.data
-        elif type(other) is float or is_number(other):
-            op = OP_pow_const_right
+            try:
+                data = pow_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_pow, (self, other), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_pow, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_pow
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_pow_const_right, self)
             u = self.data
             v = other
-        else:
-            return unsupported('pow', self, other, False)
-        try:
-            data = pow_forward(u, v)
-        except (ArithmeticError, ValueError) as exc:
-            raise op_error(op, (self, other), exc) from None
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (self, other), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = self
-        out._b = other
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_pow and other._tape is not tape)):
-            record_rarely(out, tape, self, other)
-        else:
+            try:
+                data = pow_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_pow_const_right, (self, other), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_pow_const_right, (self, other), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_pow_const_right
+            out._a = self
+            out._b = other
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, self, other)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('pow', self, other, False)
 
     def __rpow__(self, other):
         """pow: number ^ self, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u. One node: a number operand is kept on it as a constant."""
         if type(other) is Value:
-            op = OP_pow
             u = other.data
             v = self.data
-        elif type(other) is float or is_number(other):
-            op = OP_pow_const_left
+            try:
+                data = pow_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_pow, (other, self), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_pow, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_pow
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
+            if other._tape is not tape:
+                if other._op is None:
+                    other._tape = tape
+                    tape.leaves.append(other)
+                else:
+                    tape.pure = False
+            nodes.append(out)
+            return out
+        if type(other) is float or is_number(other):
             if type(other) is not float:
-                other = number_operand(other, op, self)
+                other = number_operand(other, OP_pow_const_left, self)
             u = other
             v = self.data
-        else:
-            return unsupported('pow', self, other, True)
-        try:
-            data = pow_forward(u, v)
-        except (ArithmeticError, ValueError) as exc:
-            raise op_error(op, (other, self), exc) from None
-        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-            # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-            raise op_error(op, (other, self), OverflowError('the float result is not finite'))
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = op
-        out._a = other
-        out._b = self
-        out._index = next_index()
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if (len(nodes) >= tape.limit or self._tape is not tape
-                or (op is OP_pow and other._tape is not tape)):
-            record_rarely(out, tape, other, self)
-        else:
+            try:
+                data = pow_forward(u, v)
+            except (ArithmeticError, ValueError) as exc:
+                raise op_error(OP_pow_const_left, (other, self), exc) from None
+            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
+                raise op_error(OP_pow_const_left, (other, self), OverflowError('the float result is not finite'))
+            out = new(Value)
+            out.data = data
+            out.grad = 0.0
+            out._op = OP_pow_const_left
+            out._a = other
+            out._b = self
+            out._index = next(creation_counter)
+            tape = tape_now() or start_tape()
+            out._tape = tape
+            nodes = tape.nodes
+            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+                record_rarely(out, tape, other, self)
+                return out
+            if self._tape is not tape:
+                if self._op is None:
+                    self._tape = tape
+                    tape.leaves.append(self)
+                else:
+                    tape.pure = False
             nodes.append(out)
-        return out
+            return out
+        return unsupported('pow', self, other, True)
 
     def __neg__(self):
         """neg: out = −u; ∂out/∂u = −1."""
@@ -453,14 +795,20 @@ class ValueOperators:
         out._op = OP_neg
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def exp(self):
@@ -476,14 +824,20 @@ class ValueOperators:
         out._op = OP_exp
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def log(self):
@@ -499,14 +853,20 @@ class ValueOperators:
         out._op = OP_log
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def sqrt(self):
@@ -522,14 +882,20 @@ class ValueOperators:
         out._op = OP_sqrt
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def tanh(self):
@@ -545,14 +911,20 @@ class ValueOperators:
         out._op = OP_tanh
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def sigmoid(self):
@@ -568,14 +940,20 @@ class ValueOperators:
         out._op = OP_sigmoid
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def relu(self):
@@ -591,14 +969,20 @@ class ValueOperators:
         out._op = OP_relu
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def sin(self):
@@ -614,14 +998,20 @@ class ValueOperators:
         out._op = OP_sin
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def cos(self):
@@ -637,14 +1027,20 @@ class ValueOperators:
         out._op = OP_cos
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def abs(self):
@@ -657,14 +1053,20 @@ class ValueOperators:
         out._op = OP_abs
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
     def __abs__(self):
@@ -677,14 +1079,20 @@ class ValueOperators:
         out._op = OP_abs
         out._a = self
         out._b = None
-        out._index = next_index()
+        out._index = next(creation_counter)
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit or self._tape is not tape:
+        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
-        else:
-            nodes.append(out)
+            return out
+        if self._tape is not tape:
+            if self._op is None:
+                self._tape = tape
+                tape.leaves.append(self)
+            else:
+                tape.pure = False
+        nodes.append(out)
         return out
 
 

@@ -1,6 +1,6 @@
 """Recording state: creation indices, the tape of op nodes in creation order, and `no_grad`.
 
-Every Value gets a creation index from one counter (``next_index``), so creation order is
+Every Value gets a creation index from one counter (``creation_counter``), so creation order is
 a topological order (a node is made after its operands) that every pass over a graph can
 use: ``backward()``, ``gradients()``, ``explain``, ``compile_grad`` and the drawings all
 send gradients in decreasing creation index, so their sums round alike, bit for bit.
@@ -9,8 +9,8 @@ The tape is only a cache of that order. ``backward()`` on the newest graph of th
 context walks the tape backwards instead of collecting and sorting the graph (about 4×
 less work per node). A graph that is not wholly on the current tape (built in another
 thread or context, under ``enable_grad()`` in ``no_grad()``, or from nodes made before
-the last ``backward()``) is collected and sorted instead, with the same results. Leaves
-join the tape's ``leaves`` the first time an op on the tape uses them, so the fast walk
+the last ``backward()``) is collected and sorted instead, with the same results. A leaf
+joins the tape's ``leaves`` the first time an op on the tape uses it, so the fast walk
 knows every node whose ``.grad`` it may add to.
 
 The tape never holds more than ``CAPACITY`` nodes (about 6 MB): when it fills up it
@@ -30,10 +30,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-CAPACITY = 1 << 15  # nodes (and leaves) a tape holds at most
+CAPACITY = 1 << 15  # op nodes (and leaves) a tape holds at most
 
-# The creation index of the next Value (thread-safe: one C call under the GIL).
-next_index = itertools.count().__next__
+# Creation indices: ``next(creation_counter)`` for each new Value (thread-safe: one C
+# call under the GIL).
+creation_counter = itertools.count()
 
 
 class Tape:

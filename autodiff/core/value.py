@@ -15,7 +15,7 @@ from . import operators
 from .backward import backward, creation_order
 from .operators import ValueOperators
 from .ops import UNARY, variant
-from .tape import next_index
+from .tape import creation_counter
 
 
 def _as_float(data: Any, what: str) -> float:
@@ -53,7 +53,7 @@ class Value(ValueOperators):
         self._a = None
         self._b = None
         self._tape = None
-        self._index = next_index()
+        self._index = next(creation_counter)
 
     @property
     def label(self) -> str:
