@@ -1,12 +1,20 @@
-"""`make mutate`: break each derivative rule of the op table in turn and show the engine
-tests catch every one (score "caught N/M"). Not a test module: pytest never collects it."""
+"""`make mutate`: break each derivative rule of the op table in turn and show the tests
+catch every one (score "caught N/M"). Not a test module: pytest never collects it.
+
+Each mutant runs in a scratch copy of the package: its ``ops.py`` gets the broken rule,
+``autodiff/core/operators.py`` is generated again from that table (as ``make generate``
+does), and the engine tests run against the copy with the sync test left out, so a
+mutant must be caught by what the engine computes, not by the file being stale.
+"""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,27 +28,64 @@ from autodiff.core.ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, OPS  # noqa: E402
 
 # The engine tests a mutant must fail, fastest killers first (pytest -x stops at the first).
 TEST_FILES = ["test_ops.py", "test_backward.py", "test_functional.py", "test_check.py",
-              "test_errors.py", "test_value.py"]
-TABLES = {"ops": OPS, "right": CONST_RIGHT_OPS, "left": CONST_LEFT_OPS}
+              "test_errors.py", "test_value.py", "test_engine_source.py"]
+SYNC_TEST = "tests/test_engine_source.py::test_the_file_on_disk_is_what_the_table_generates"
+TABLES = {"ops": "OPS", "right": "CONST_RIGHT_OPS", "left": "CONST_LEFT_OPS"}
 SHOWN = {"ops": "{}", "right": "{}[x∘c]", "left": "{}[c∘x]"}
+FACTORS = {"scale": 1.001, "flip": -1.0}
+GENERATE = ("import sys, types; package = types.ModuleType('autodiff'); "
+            "package.__path__ = ['autodiff']; sys.modules['autodiff'] = package; "
+            "from autodiff.codegen.engine_source import main; sys.exit(main())")
 
 
 def mutants() -> list[str]:
-    """One spec per (op variant, live partial, mutation): see tests/mutation_plugin.py."""
+    """One spec ``table:op:partial:how`` per (op variant, live partial, mutation)."""
     return [f"{table}:{name}:{i}:{how}"
-            for table, ops in TABLES.items() for name, op in ops.items()
-            for i in live_partials(op) for how in ("scale", "flip")]
+            for table, ops in {"ops": OPS, "right": CONST_RIGHT_OPS,
+                               "left": CONST_LEFT_OPS}.items()
+            for name, op in ops.items() for i in live_partials(op) for how in FACTORS]
+
+
+def broken_rule(spec: str) -> str:
+    """Python appended to the copy's ops.py: one rule of one Op, times a factor."""
+    table, name, index, how = spec.split(":")
+    return (f"\n\n# --- mutant {spec} (make mutate) ---\n"
+            f"_op = {TABLES[table]}[{name!r}]\n"
+            f"_rule = _op.partials[{index}]\n"
+            f"_partials = list(_op.partials)\n"
+            f"_partials[{index}] = lambda *args: _rule(*args) * {FACTORS[how]!r}\n"
+            f"object.__setattr__(_op, 'partials', tuple(_partials))\n")
+
+
+def scratch_copy(spec: str) -> Path:
+    """The package and tests copied to a new folder, with ``spec``'s rule broken and the
+    engine's code generated again from that table."""
+    folder = Path(tempfile.mkdtemp(prefix="autodiff-mutant-"))
+    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis")
+    shutil.copytree(ROOT / "autodiff", folder / "autodiff", ignore=ignore)
+    shutil.copytree(ROOT / "tests", folder / "tests", ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", folder / "pyproject.toml")
+    if spec:
+        with open(folder / "autodiff" / "core" / "ops.py", "a", encoding="utf-8") as ops:
+            ops.write(broken_rule(spec))
+        subprocess.run([sys.executable, "-c", GENERATE], cwd=folder, check=True,
+                       capture_output=True)
+    return folder
 
 
 def run(spec: str, files: tuple[str, ...] = tuple(TEST_FILES)) -> tuple[str, bool, str, float]:
     """(spec, caught, first failing test, seconds) for one mutant ("" = no mutation)."""
-    env = {**os.environ, "AUTODIFF_MUTATION": spec,
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "pytest", "-x", "-q", "-rf", "-p", "mutation_plugin",
-               "-p", "no:cacheprovider", *(f"tests/{name}" for name in files)]
     start = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                            check=False)
+    folder = scratch_copy(spec)
+    try:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(folder / "tests")]),
+               "HYPOTHESIS_PROFILE": "mutate"}
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-rf", "-p", "no:cacheprovider",
+                   "--deselect", SYNC_TEST, *(f"tests/{name}" for name in files)]
+        result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True,
+                                check=False)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     seconds = time.perf_counter() - start
     failed = re.search(r"^FAILED (\S+)", result.stdout, re.MULTILINE)
     if result.returncode not in (0, 1):  # 1 = tests failed; anything else is a broken run
@@ -50,7 +95,7 @@ def run(spec: str, files: tuple[str, ...] = tuple(TEST_FILES)) -> tuple[str, boo
 
 def describe(spec: str) -> str:
     table, name, index, how = spec.split(":")
-    partial = "∂/∂" + "ab"[int(index)]
+    partial = "∂/∂" + "uv"[int(index)]
     return f"{SHOWN[table].format(name)} {partial} {'×1.001' if how == 'scale' else '×(−1)'}"
 
 

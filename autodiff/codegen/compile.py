@@ -268,11 +268,17 @@ def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any]
 def _real_arguments(*args: Any) -> tuple[float, ...]:
     """The arguments of a compiled gradient as floats; a TypeError names one that is not a
     real number (bool, str, None and complex are not), as the eager engine's Value does."""
+    floats = []
     for i, x in enumerate(args):
         if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
             raise TypeError(f"compiled gradient: argument {i} must be a real number (int or "
                             f"float), got {type(x).__name__}: {x!r}")
-    return tuple(float(x) for x in args)
+        try:
+            floats.append(float(x))
+        except OverflowError:
+            raise OverflowError(f"compiled gradient: argument {i} ({len(str(x))} digits) is "
+                                "too large for a float") from None
+    return tuple(floats)
 
 
 def _namespace(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None

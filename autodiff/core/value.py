@@ -149,9 +149,13 @@ operators.Value = Value  # the generated methods make and test for this class
 
 
 def _node(op: Any, a: Any, b: Any, data: float, grad: Any, label: str) -> Value:
-    node = Value(data, label)
-    node.grad = grad
-    node._op, node._a, node._b = op, a, b
+    """A new op node (newest of all), not on any tape: backward() sorts its graph."""
+    node = object.__new__(Value)
+    node.data, node.grad, node._op, node._a, node._b = data, grad, op, a, b
+    node._tape = None
+    node._index = next(creation_counter)
+    if label:
+        node.label = label
     return node
 
 

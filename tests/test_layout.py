@@ -1,0 +1,112 @@
+"""The architecture as tests: no import cycle in autodiff or nn (function-level and
+TYPE_CHECKING imports count), nn uses only autodiff's public names and no private engine
+attribute, the text-only explain never imports graphviz, every module says what it is."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import autodiff
+
+ROOT = Path(__file__).resolve().parent.parent
+MODULES = sorted(p for package in ("autodiff", "nn") for p in (ROOT / package).rglob("*.py"))
+PRIVATE_ENGINE_ATTRIBUTES = {"_tape", "_op", "_a", "_b", "_index", "_label", "_current"}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module of autodiff/nn that ``path`` imports, anywhere in the file."""
+    name = module_name(path)
+    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+    known = {module_name(p) for p in MODULES}
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            base = package[:len(package) - node.level + 1] if node.level else []
+            target = ".".join([*base, *([node.module] if node.module else [])])
+            candidates = [target, *(f"{target}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Import):
+            candidates = [a.name for a in node.names]
+        else:
+            continue
+        found |= {c for c in candidates if c in known}
+    # Importing a package's own __init__ from inside the package is not a cycle of files.
+    return {t for t in found if t != name and not (name.startswith(t + ".") and
+                                                   (ROOT / t.replace(".", "/")).is_dir())}
+
+
+def test_no_import_cycles():
+    graph = {module_name(p): imports_of(p) for p in MODULES}
+    state: dict[str, int] = {}
+    for start in graph:  # iterative depth-first search for a back edge
+        if start in state:
+            continue
+        stack = [(start, iter(sorted(graph[start])))]
+        state[start] = 1
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                state[node] = 2
+                stack.pop()
+            elif state.get(child) == 1:
+                cycle = [n for n, _ in stack]
+                pytest.fail(f"import cycle: {' -> '.join(cycle[cycle.index(child):])} -> {child}")
+            elif child not in state:
+                state[child] = 1
+                stack.append((child, iter(sorted(graph[child]))))
+
+
+def test_nn_imports_only_public_names_of_autodiff_and_no_private_attribute():
+    public = set(autodiff.__all__)
+    for path in (ROOT / "nn").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("autodiff"):
+                assert node.module == "autodiff", f"{path.name} imports {node.module}"
+                assert {a.name for a in node.names} <= public, f"{path.name}: not public"
+            if isinstance(node, ast.Import):
+                assert not any(a.name.startswith("autodiff.") for a in node.names), path.name
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in PRIVATE_ENGINE_ATTRIBUTES, (
+                    f"{path.name}:{node.lineno} reads .{node.attr}")
+
+
+def test_the_private_attribute_check_can_fail():
+    tree = ast.parse("def f(z):\n    return z._tape")
+    assert any(isinstance(n, ast.Attribute) and n.attr in PRIVATE_ENGINE_ATTRIBUTES
+               for n in ast.walk(tree))
+
+
+def test_explain_and_the_engine_never_import_graphviz():
+    graph = {module_name(p): imports_of(p) for p in MODULES}
+    reach, todo = set(), ["autodiff.explain"]
+    while todo:
+        name = todo.pop()
+        if name not in reach:
+            reach.add(name)
+            todo += graph[name] - {"autodiff"}
+    assert not any(m.startswith("autodiff.render") for m in reach), sorted(reach)
+    for name in reach:
+        path = ROOT / (name.replace(".", "/") + ".py")
+        path = path if path.exists() else path.with_suffix("") / "__init__.py"
+        source = path.read_text(encoding="utf-8")
+        assert "graphviz" not in {a.name.split(".")[0] for n in ast.walk(ast.parse(source))
+                                  if isinstance(n, ast.Import) for a in n.names}, name
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_module_has_a_docstring(path):
+    assert ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+
+
+def test_the_folders_show_the_architecture():
+    folders = {p.name for p in (ROOT / "autodiff").iterdir() if p.is_dir() and
+               not p.name.startswith("__")}
+    assert {"core", "transforms", "codegen", "render"} <= folders
+    assert not (ROOT / "autodiff" / "draw").exists()  # it would shadow autodiff.draw
