@@ -48,7 +48,7 @@ def test_a_copied_graph_gives_the_originals_gradients_bit_for_bit(duplicate):
 
 
 def test_deepcopy_keeps_nodes_shared_with_other_copied_objects_shared():
-    x, w, y = graph()
+    x, _, y = graph()
     x2, y2 = copy.deepcopy((x, y))
     assert x2 in ad.creation_order(y2) and x2 is not x
     y2.backward()
@@ -57,7 +57,7 @@ def test_deepcopy_keeps_nodes_shared_with_other_copied_objects_shared():
 
 
 def test_pickle_keeps_a_shared_leaf_shared():
-    x, w, y = graph()
+    x, _, y = graph()
     x2, y2 = pickle.loads(pickle.dumps((x, y)))
     assert any(v is x2 for v in ad.creation_order(y2))
 
@@ -70,7 +70,7 @@ def test_ops_pickle_by_name_to_the_tables_own_object():
 
 
 def test_a_copied_graph_keeps_a_consistent_order_with_new_nodes():
-    x, w, y = graph()
+    x, _, y = graph()
     d = pickle.loads(pickle.dumps(y))
     z = d * x  # a graph mixing the copy with the original
     z.backward()

@@ -90,7 +90,7 @@ def test_a_second_backward_onto_a_nan_leaf_follows_ieee():
 def test_an_overflow_from_finite_numbers_is_still_reported():
     x = Value(1e-300, "x")
     out = x * 1e300  # 1.0: fine; d out/dx = 1e300
-    with pytest.raises(GradientOverflowError, match="mul.*'x'"):
+    with pytest.raises(GradientOverflowError, match=r"mul.*'x'"):
         out.backward(1e10)
     y = Value(float("inf"), "y")  # an inf the user put in: the same sum follows IEEE
     (y * 1e300).backward(1e10)
