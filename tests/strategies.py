@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from autodiff import Value
 from autodiff.core.ops import (
     BINARY,
     CONST_LEFT,
@@ -40,6 +42,17 @@ SMOOTH_REGIONS: dict[str, tuple[Region, ...]] = {
     "sin": (WIDE,), "cos": (WIDE,), "abs": (AWAY_FROM_KINK,),
 }
 NEGATIVE_BASE_POW: tuple[Region, Sequence[float]] = (((-10.0, -1e-2),), (-3.0, -1.0, 2.0, 3.0))
+
+# What each op computes, written with `math` (the reference the table is checked against).
+# Adding an op to the table means adding its entry here, in SMOOTH_REGIONS and in EDGES.
+REFERENCE = {
+    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
+    "pow": math.pow, "neg": operator.neg, "exp": math.exp, "log": math.log,
+    "sqrt": math.sqrt, "tanh": math.tanh,
+    "sigmoid": lambda a: 1 / (1 + math.exp(-a)) if a > -700 else math.exp(a),
+    "relu": lambda a: max(0.0, a), "sin": math.sin, "cos": math.cos, "abs": math.fabs,
+}
+
 
 # Edge operands per op (kinks, 0, ±1e3, domain boundaries) at which forward must be exact.
 EDGES: dict[str, tuple[tuple[float, ...], ...]] = {
@@ -85,6 +98,19 @@ def live_partials(op: Op) -> list[int]:
     if op.kind == CONST_LEFT:
         return [1]
     return list(range(op.arity))
+
+
+def apply_op(op: Op, operands: Sequence[float], leaves: Sequence[Any] | None = None) -> Any:
+    """One node of ``op``, built as user code would: through the methods the op table names
+    (``op.methods``); a const variant's number stays a plain number. ``leaves`` are the
+    live operands already made (Values or torch tensors); by default fresh Values."""
+    live = list(leaves) if leaves is not None else [
+        Value(operands[i]) for i in live_partials(op)]
+    if op.kind == CONST_RIGHT:
+        return getattr(live[0], op.methods[0])(operands[1])
+    if op.kind == CONST_LEFT:
+        return getattr(live[0], op.methods[1])(operands[0])
+    return getattr(live[0], op.methods[0])(*live[1:])
 
 
 def smooth_operands(op: Op) -> st.SearchStrategy[tuple[float, ...]]:

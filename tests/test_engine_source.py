@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import all_variants, live_partials, smooth_operands, variant_id
+from strategies import all_variants, apply_op, live_partials, smooth_operands, variant_id
 
 from autodiff import Value
 from autodiff.codegen import engine_source
 from autodiff.core import operators
-from autodiff.core.ops import CONST_LEFT, CONST_RIGHT, FLOAT_MATH, OPS, UNARY, Op
+from autodiff.core.ops import CONST_LEFT, FLOAT_MATH, OPS, Op
 
 VARIANTS = all_variants()
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,14 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def make_node(op: Op, operands: tuple[float, ...]) -> Value:
     """One node of ``op`` over fresh leaves, made through the Value methods the table names."""
-    if op.kind == UNARY:
-        return getattr(Value(operands[0]), op.methods[0])()
-    u, v = operands
-    if op.kind == CONST_RIGHT:
-        return getattr(Value(u), op.methods[0])(v)
-    if op.kind == CONST_LEFT:
-        return getattr(Value(v), op.methods[1])(u)
-    return getattr(Value(u), op.methods[0])(Value(v))
+    return apply_op(op, operands)
 
 
 def test_the_file_on_disk_is_what_the_table_generates():

@@ -6,11 +6,10 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hst
-from strategies import all_variants, variant_id
+from strategies import all_variants, apply_op, variant_id
 
 import autodiff as ad
 from autodiff import DomainError, Value
-from autodiff.core.ops import CONST_LEFT, CONST_RIGHT, UNARY
 
 
 @pytest.mark.parametrize(("data", "name"), [
@@ -114,14 +113,7 @@ def test_a_failed_op_leaves_the_graph_intact_and_differentiable():
 
 def _apply(op, a, b):
     """Apply a variant (its Value operand(s) from a, b) the way user code would."""
-    if op.kind == UNARY:
-        return getattr(Value(a), "__neg__" if op.name == "neg" else op.name)()
-    method = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow"}[op.name]
-    if op.kind == CONST_RIGHT:
-        return getattr(Value(a), f"__{method}__")(b)
-    if op.kind == CONST_LEFT:
-        return getattr(Value(b), f"__r{method}__")(a)
-    return getattr(Value(a), f"__{method}__")(Value(b))
+    return apply_op(op, (a, b)[:op.arity])
 
 
 @pytest.mark.parametrize("op", all_variants(), ids=variant_id)

@@ -3,7 +3,6 @@ differences, edges (0, ±1e3, kinks) and the text each op carries. Parametrized 
 table, so a new op (or const variant) is tested without touching this file."""
 
 import math
-import operator
 from decimal import Decimal, localcontext
 
 import pytest
@@ -12,8 +11,10 @@ from hypothesis import strategies as hst
 from strategies import (
     EDGES,
     NEGATIVE_BASE_POW,
+    REFERENCE,
     SMOOTH_REGIONS,
     all_variants,
+    apply_op,
     derivative,
     derivative_tolerance,
     fixed_points,
@@ -29,30 +30,11 @@ from autodiff.transforms.gradients import VALUE_MATH, local_partials
 
 VARIANTS = all_variants()
 PARTIALS = [(op, i) for op in VARIANTS for i in live_partials(op)]
-PARTIAL_IDS = [f"{variant_id(op)}-d{'ab'[i]}" for op, i in PARTIALS]
-
-# What each op computes, written with `math` (the reference the table is checked against).
-REFERENCE = {
-    "add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv,
-    "pow": math.pow, "neg": operator.neg, "exp": math.exp, "log": math.log,
-    "sqrt": math.sqrt, "tanh": math.tanh,
-    "sigmoid": lambda a: 1 / (1 + math.exp(-a)) if a > -700 else math.exp(a),
-    "relu": lambda a: max(0.0, a), "sin": math.sin, "cos": math.cos, "abs": math.fabs,
-}
-
+PARTIAL_IDS = [f"{variant_id(op)}-d{'uv'[i]}" for op, i in PARTIALS]
 
 def apply(op: Op, operands: tuple[float, ...]) -> Value:
     """Build one node of ``op`` on Values (and plain numbers for a const variant)."""
-    a, b = (*operands, None)[:2]
-    if op.kind == UNARY:
-        method = "__neg__" if op.name == "neg" else op.name
-        return getattr(Value(a), method)()
-    dunder = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow"}[op.name]
-    if op.kind == BINARY:
-        return getattr(Value(a), f"__{dunder}__")(Value(b))
-    if op.kind == CONST_RIGHT:
-        return getattr(Value(a), f"__{dunder}__")(b)
-    return getattr(Value(b), f"__r{dunder}__")(a)
+    return apply_op(op, operands)
 
 
 def operand_function(op: Op, operands: tuple[float, ...], i: int):

@@ -3,27 +3,17 @@ second derivatives) agree to ~1e-12 relative."""
 
 import pytest
 from hypothesis import given, settings
-from strategies import all_variants, expressions, fixed_points, variant_id
+from strategies import all_variants, apply_op, expressions, fixed_points, variant_id
 
 import autodiff as ad
 from autodiff import Value
-from autodiff.core.ops import CONST_LEFT, CONST_RIGHT, UNARY
+from autodiff.core.ops import CONST_LEFT, CONST_RIGHT
 
 torch = pytest.importorskip("torch")
 
-DUNDER = {"add": "add", "sub": "sub", "mul": "mul", "div": "truediv", "pow": "pow"}
-
-
 def build(op, leaves, operands):
     """The op applied to ``leaves`` (Values or tensors); constants stay plain floats."""
-    if op.kind == UNARY:
-        return -leaves[0] if op.name == "neg" else getattr(leaves[0], op.name)()
-    method = DUNDER[op.name]
-    if op.kind == CONST_RIGHT:
-        return getattr(leaves[0], f"__{method}__")(operands[1])
-    if op.kind == CONST_LEFT:
-        return getattr(leaves[0], f"__r{method}__")(operands[0])
-    return getattr(leaves[0], f"__{method}__")(leaves[1])
+    return apply_op(op, operands, leaves)
 
 
 def live_operands(op, operands):
