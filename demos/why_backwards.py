@@ -180,11 +180,13 @@ print("\nCost in forward passes: (forward ops + local derivatives + multiply-add
       "of one forward pass;\ntime in ms (a forward sweep also walks the whole creation order "
       "once, which the count leaves out):")
 print(f"{'hidden':>6} {'params':>6} {'finite diff':>16} {'forward mode':>16} "
-      f"{'reverse mode':>16}")
+      f"{'reverse mode':>16}  reverse time ÷ one no_grad pass's")
 for hidden, costs in widened.items():
     one_pass = costs["reverse_mode"].forward_ops
+    pass_time = costs["finite_differences"].seconds / costs["finite_differences"].passes
     cells = [f"{c.operations / one_pass:8.1f} {c.seconds * 1e3:6.1f}ms" for c in costs.values()]
-    print(f"{hidden:>6} {4 * hidden:>6} " + " ".join(f"{c:>16}" for c in cells))
+    print(f"{hidden:>6} {4 * hidden:>6} " + " ".join(f"{c:>16}" for c in cells) +
+          f"  {costs['reverse_mode'].seconds / pass_time:8.1f}")
 
 # %% The opposite shape: one input, many outputs. Forward mode needs one sweep, reverse m.
 OUTPUTS = (4, 16) if QUICK else (4, 16, 64, 256)
