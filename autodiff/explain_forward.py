@@ -152,7 +152,7 @@ def explain_forward(output: Value, tangents: Mapping[Value, Any]) -> ForwardExpl
         if not isinstance(leaf, Value):
             raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
         if leaf._op is not None:
-            raise ValueError(f"tangents seeds leaves; {leaf!r} is made by {leaf.op!r}")
+            raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
         seeds[id(leaf)] = check_number(t, f"the tangent of {leaf.label or 'a leaf'}")
     order = creation_order(output)
     reached = dict(seeds)

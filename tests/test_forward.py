@@ -141,6 +141,16 @@ def test_hvp_matches_the_hessian_from_nested_gradients(case):
         close(ours[i], sum(h * vj for h, vj in zip(row, v, strict=True)), 1e-10)
 
 
+def test_a_tangent_sum_starts_at_plus_zero_and_adds_in_operand_order():
+    assert math.copysign(1.0, ad.jvp(lambda x: x * 1.0, (1.0,), (-0.0,))[1]) == 1.0
+    assert math.copysign(1.0, ad.jvp(lambda x: x - x, (1.0,), (1.0,))[1]) == 1.0
+    x = Value(0.1, "x")
+    y = x * 0.7 + x * 0.2  # 0.7 + 0.2 in operand order, from +0.0
+    step = ad.explain_forward(y, {x: 3.0})[-1]
+    assert [t.running_sum for t in step.terms] == [0.0 + 0.7 * 3.0, 0.7 * 3.0 + 0.2 * 3.0]
+    assert ad.forward_tangents(y, {x: 3.0}) == 0.7 * 3.0 + 0.2 * 3.0
+
+
 def test_outputs_that_are_inputs_or_constants():
     assert ad.jvp(lambda x, y: (x, Value(3.0)), (1.0, 2.0), (4.0, 5.0)) == ((1.0, 3.0),
                                                                            (4.0, 0.0))
@@ -183,8 +193,10 @@ def test_bad_arguments_say_what_is_wrong(call, error, words):
 def test_explain_forward_refuses_to_seed_a_made_node_and_ignores_foreign_leaves():
     x = Value(1.0, "x")
     y = x * 2.0
-    with pytest.raises(ValueError, match="seeds leaves"):
+    with pytest.raises(ValueError, match="seed leaves"):
         ad.explain_forward(y, {y: 1.0})
+    with pytest.raises(ValueError, match="seed leaves"):
+        ad.forward_tangents(y, {y: 1.0})
     assert ad.explain_forward(y, {Value(7.0): 1.0}).tangent(y) == 0.0
 
 

@@ -9,6 +9,7 @@ from strategies import expressions
 import autodiff as ad
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script`:DeprecationWarning")
 
 
 def tensors(xs):

@@ -61,11 +61,13 @@ def forward_sweep(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dic
     for leaf, t in seeds.items():
         if not isinstance(leaf, Value):
             raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
+        if leaf._op is not None:
+            raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
         check_number(t, "a tangent")
     reached = {id(leaf): float(t) for leaf, t in seeds.items()}
     for node in creation_order(*outputs):
-        if node._op is None or id(node) in reached:
-            continue  # a leaf, or a seeded node: its tangent is given
+        if node._op is None:
+            continue  # a leaf: its tangent is its seed, or it is not reached
         terms = tangent_terms(node, reached)
         if terms:
             total = 0.0
