@@ -1,5 +1,5 @@
 # Two commands on a machine with only Python 3.11+: `make demo` and `make test`.
-# Both create .venv and install the project (editable, with its dev extra) when needed.
+# Both create .venv and install the project (editable, with its dev and plots extras) when needed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plots]'
 	touch $(INSTALLED)
 
 test: $(INSTALLED)

@@ -2,8 +2,9 @@
 
 The package, in the order its imports run (each layer uses only those before it):
 ``core`` (the op table, Value and its generated operators, the tape, backward),
-``transforms`` (gradients, grad, value_and_grad, gradcheck), ``explain`` (the backward
-pass as steps, text only), ``codegen`` (symbols, the engine's generated code,
+``transforms`` (gradients, grad, value_and_grad, gradcheck; forward mode: jvp, vjp,
+jacobian, hvp; count_rules), ``explain`` and ``explain_forward`` (the backward pass and
+the forward sweep as steps, text only), ``codegen`` (symbols, the engine's generated code,
 compile_grad) and ``render`` (draw, step-through frames).
 """
 
@@ -14,9 +15,12 @@ from .core.ops import OPS, Op
 from .core.tape import enable_grad, no_grad
 from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
+from .explain_forward import ForwardExplanation, explain_forward
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
+from .transforms.counting import count_rules
+from .transforms.forward import forward_tangents, hvp, jacobian, jvp, vjp
 from .transforms.functional import grad, value_and_grad
 from .transforms.gradcheck import GradcheckReport, gradcheck
 from .transforms.gradients import gradients
@@ -25,8 +29,9 @@ Explanation.frame_writer = save_frames
 
 __all__ = [
     "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
-    "GradcheckReport", "GradientOverflowError", "Op", "Step", "Value", "backward_passes",
-    "compile_grad", "compile_graph", "creation_order", "draw", "enable_grad", "explain",
-    "grad", "gradcheck", "gradients", "no_grad", "save_frames", "topological_order",
-    "value_and_grad", "zero_grad",
+    "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "Op", "Step", "Value",
+    "backward_passes", "compile_grad", "compile_graph", "count_rules", "creation_order",
+    "draw", "enable_grad", "explain", "explain_forward", "forward_tangents", "grad",
+    "gradcheck", "gradients", "hvp", "jacobian", "jvp", "no_grad", "save_frames",
+    "topological_order", "value_and_grad", "vjp", "zero_grad",
 ]

@@ -6,7 +6,7 @@ trained with binary cross-entropy on the logits (``from_logits=True``: stable ev
 the network grows confident) by mini-batch SGD with momentum, every gradient coming
 from the engine's backward(). It prints the accuracy and
 writes out/moons_boundary.svg (the decision boundary) and out/moons_loss.svg (the loss
-curve), both written as SVG text directly.
+curve), both drawn with matplotlib (the ``plots`` extra, which ``make`` installs).
 
 Settings from the environment (for quick runs): MOONS_SAMPLES (default 100), MOONS_EPOCHS
 (60), MOONS_GRID (cells per side of the boundary picture, 40), DEMO_OUT (default out/).
@@ -14,9 +14,16 @@ Settings from the environment (for quick runs): MOONS_SAMPLES (default 100), MOO
 
 # %% Data: two interleaving half circles with a little noise.
 import os
+import sys
+import tempfile
 from functools import partial
 from pathlib import Path
 
+import matplotlib
+
+if "ipykernel" not in sys.modules:
+    matplotlib.use("Agg")  # a script writes files; a notebook shows the figures inline
+import matplotlib.pyplot as plt
 import numpy as np
 
 import autodiff as ad
@@ -59,73 +66,59 @@ accuracy = float(np.mean((predict(X) > 0.5) == (Y == 1.0)))
 print(f"trained {history.epochs} epochs in {history.seconds:.1f} s: "
       f"final loss {history.losses[-1]:.4f}, accuracy {accuracy:.1%} on {SAMPLES} points")
 
-# %% Pictures, written as SVG text (no plotting library needed).
-SIZE, PAD = 420, 40
+# %% Pictures, drawn with matplotlib and written as SVG.
+plt.rcParams["svg.fonttype"] = "none"  # text stays text in the SVG
+plt.rcParams["svg.hashsalt"] = "moons"  # the same ids on every run
 COLORS = ("#1f77b4", "#d62728")  # upper moon, lower moon
 
 
-def blend(p: float) -> str:
-    """A pale colour between the two classes' colours, by probability p."""
-    a = np.array([int(COLORS[0][i:i + 2], 16) for i in (1, 3, 5)])
-    b = np.array([int(COLORS[1][i:i + 2], 16) for i in (1, 3, 5)])
-    rgb = 255 - 0.35 * (255 - ((1 - p) * a + p * b))
-    return "#" + "".join(f"{round(float(c)):02x}" for c in rgb)
-
-
-def svg(width: int, height: int, body: list[str]) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">\n'
-            + "\n".join(body) + "\n</svg>\n")
-
-
-def boundary_svg(grid: int) -> str:
+def boundary_figure(grid: int):
+    """P(lower moon) shaded over the plane, the 0.5 contour, and the training points."""
     lo, hi = X.min(axis=0) - 0.5, X.max(axis=0) + 0.5
     xs, ys = np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid)
     probabilities = predict(np.array([[gx, gy] for gy in ys for gx in xs])).reshape(grid, grid)
-
-    def to_px(point: np.ndarray) -> tuple[float, float]:
-        u = (point - lo) / (hi - lo)
-        return PAD + u[0] * SIZE, PAD + (1 - u[1]) * SIZE
-
-    cell = SIZE / (grid - 1)
-    body = [f'<rect width="{SIZE + 2 * PAD}" height="{SIZE + 2 * PAD}" fill="white"/>']
-    for r, gy in enumerate(ys):
-        for c, gx in enumerate(xs):
-            px, py = to_px(np.array([gx, gy]))
-            body.append(f'<rect x="{px - cell / 2:.1f}" y="{py - cell / 2:.1f}" '
-                        f'width="{cell + 0.5:.1f}" height="{cell + 0.5:.1f}" '
-                        f'fill="{blend(probabilities[r, c])}"/>')
-    for point, label in zip(X, Y, strict=True):
-        px, py = to_px(point)
-        body.append(f'<circle cx="{px:.1f}" cy="{py:.1f}" r="4" fill="{COLORS[int(label)]}" '
-                    f'stroke="white" stroke-width="1"/>')
-    body.append(f'<text x="{PAD}" y="{PAD - 14}">decision boundary: P(lower moon) shaded, '
-                f'accuracy {accuracy:.1%}</text>')
-    return svg(SIZE + 2 * PAD, SIZE + 2 * PAD, body)
+    fig, ax = plt.subplots(figsize=(6.4, 5.0))
+    shade = ax.contourf(xs, ys, probabilities, levels=np.linspace(0.0, 1.0, 11), cmap="RdBu_r",
+                        alpha=0.35)
+    shade.set_gid("probability")
+    if probabilities.min() < 0.5 < probabilities.max():
+        ax.contour(xs, ys, probabilities, levels=[0.5], colors="black",
+                   linewidths=1).set_gid("boundary")
+    ax.scatter(X[:, 0], X[:, 1], c=[COLORS[int(label)] for label in Y], s=22,
+               edgecolors="white", linewidths=0.8, gid="points")
+    ax.set(title=f"decision boundary (P(lower moon) shaded)\naccuracy {accuracy:.1%}",
+           xlabel="x₁", ylabel="x₂", aspect="equal")
+    fig.colorbar(shade, ax=ax, shrink=0.7, label="P(lower moon)")
+    fig.tight_layout()
+    return fig
 
 
-def loss_svg(losses: list[float]) -> str:
-    width, height = SIZE + 2 * PAD, SIZE // 2 + 2 * PAD
-    top = max(losses) if losses else 1.0
-    n = max(len(losses) - 1, 1)
-    points = " ".join(f"{PAD + i / n * SIZE:.1f},{PAD + (1 - v / top) * (SIZE // 2):.1f}"
-                      for i, v in enumerate(losses))
-    bottom = PAD + SIZE // 2
-    body = [f'<rect width="{width}" height="{height}" fill="white"/>',
-            f'<line x1="{PAD}" y1="{bottom}" x2="{PAD + SIZE}" y2="{bottom}" stroke="black"/>',
-            f'<line x1="{PAD}" y1="{PAD}" x2="{PAD}" y2="{bottom}" stroke="black"/>',
-            f'<polyline points="{points}" fill="none" stroke="{COLORS[0]}" stroke-width="2"/>',
-            f'<text x="{PAD}" y="{PAD - 14}">mean batch loss (binary cross-entropy) per epoch'
-            f'</text>',
-            f'<text x="{PAD - 6}" y="{PAD + 4}" text-anchor="end">{top:.2f}</text>',
-            f'<text x="{PAD - 6}" y="{bottom + 4}" text-anchor="end">0</text>',
-            f'<text x="{PAD}" y="{bottom + 18}">epoch 1</text>',
-            f'<text x="{PAD + SIZE}" y="{bottom + 18}" text-anchor="end">'
-            f'epoch {len(losses)}</text>']
-    return svg(width, height, body)
+def loss_figure(losses: list[float]):
+    """The mean batch loss per epoch."""
+    fig, ax = plt.subplots(figsize=(5.2, 3.0))
+    ax.plot(range(1, len(losses) + 1), losses, color=COLORS[0], gid="loss")
+    ax.set(title="mean batch loss (binary cross-entropy) per epoch", xlabel="epoch",
+           ylabel="loss", ylim=(0, None))
+    fig.tight_layout()
+    return fig
 
 
-OUT.mkdir(parents=True, exist_ok=True)
-(OUT / "moons_boundary.svg").write_text(boundary_svg(GRID), encoding="utf-8")
-(OUT / "moons_loss.svg").write_text(loss_svg(history.losses), encoding="utf-8")
+def save_svg(figure, path: Path) -> None:
+    """Write the figure as SVG atomically: a unique temporary file, fsync, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            figure.savefig(handle, format="svg", metadata={"Date": None})
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a picture is for reading
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+save_svg(boundary_figure(GRID), OUT / "moons_boundary.svg")
+save_svg(loss_figure(history.losses), OUT / "moons_loss.svg")
 print(f"wrote {OUT / 'moons_boundary.svg'} and {OUT / 'moons_loss.svg'}")

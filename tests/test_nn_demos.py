@@ -3,6 +3,7 @@
 import json
 import runpy
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,13 @@ def test_moons_demo_trains_and_writes_both_pictures(tmp_path, monkeypatch, capsy
     runpy.run_path(str(ROOT / "demos" / "moons.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "trained 2 epochs" in out and "accuracy" in out
-    boundary = (tmp_path / "moons_boundary.svg").read_text(encoding="utf-8")
-    assert boundary.startswith("<svg") and boundary.count("<circle") == 20
-    assert boundary.count("<rect") == 1 + 6 * 6
-    assert "<polyline" in (tmp_path / "moons_loss.svg").read_text(encoding="utf-8")
+    svg = "{http://www.w3.org/2000/svg}"
+    boundary = ET.parse(tmp_path / "moons_boundary.svg")
+    groups = {g.get("id"): g for g in boundary.iter(f"{svg}g") if g.get("id")}
+    assert len(list(groups["points"].iter(f"{svg}use"))) == 20  # one marker per point
+    assert list(groups["probability"].iter(f"{svg}path"))  # the shaded probabilities
+    texts = " ".join("".join(t.itertext()) for t in boundary.iter(f"{svg}text"))
+    assert "decision boundary" in texts and "accuracy" in texts
+    loss = ET.parse(tmp_path / "moons_loss.svg")
+    line = next(g for g in loss.iter(f"{svg}g") if g.get("id") == "loss")
+    assert line.find(f".//{svg}path").get("d").count("L") == 1  # 2 epochs: one segment

@@ -1,0 +1,228 @@
+"""Forward mode from the op table: tangents pushed through the recorded graph, and
+`jvp`, `vjp`, `jacobian` and `hvp` built on the two sweeps.
+
+Forward mode is the mirror image of the backward pass. It walks the same creation order,
+oldest node first, and gives each node the tangent
+
+    tangent(node) = Σᵢ ∂node/∂operandᵢ · tangent(operandᵢ),
+
+with every local derivative read off the op table
+(:func:`autodiff.transforms.gradients.local_partial`), so there is no second copy of
+any derivative. The rules, stated as exactly as the backward pass states its own:
+
+- The *seeded* leaves are the ones given a tangent (all the primals, in ``jvp``). A node
+  is *reached* when one of its Value operands is a seeded leaf or a reached node.
+- A reached node's tangent starts at +0.0 and adds ``local × tangent(operand)`` for each
+  reached Value operand, in operand order (``u`` then ``v``; ``x * x`` adds twice). Each
+  of those terms evaluates one local derivative, and nothing else evaluates one: one
+  sweep costs one local derivative (and one multiply-add) per edge whose operand is
+  reached, whatever the tangents' values (a zero tangent is summed like any other).
+- A node that is not reached has tangent 0 and costs nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ..core import tape as _tape
+from ..core.backward import creation_order
+from ..core.errors import GradientOverflowError, describe_node, rule_error
+from ..core.value import Value
+from .gradients import gradients, local_partial, value_operands
+
+
+def tangent_terms(node: Value, reached: Mapping[int, float]) -> list[tuple[int, Value, float]]:
+    """``(operand position, operand, local derivative)`` for each reached operand of
+    ``node``, in operand order: the terms of its tangent (one rule evaluation each)."""
+    terms = []
+    for position, operand in value_operands(node):
+        if id(operand) in reached:
+            try:
+                local = local_partial(node, position)
+            except (ArithmeticError, ValueError) as exc:
+                raise rule_error(node, exc, in_backward=False) from None
+            terms.append((position, operand, local))
+    return terms
+
+
+def check_tangent(node: Value, total: float, terms: Sequence[float]) -> None:
+    """A tangent that became inf or nan from finite numbers is an error, never silent."""
+    if math.isfinite(total) or not all(math.isfinite(t) for t in terms):
+        return
+    raise GradientOverflowError(f"{node._op.name}: the tangent{describe_node(node)} overflows "
+                                f"a float (value {node.data!r}, terms {list(terms)!r})")
+
+
+def forward_sweep(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict[int, float]:
+    """One forward sweep: the tangent of every reached node (by id), seeds included."""
+    for leaf, t in seeds.items():
+        if not isinstance(leaf, Value):
+            raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
+        if leaf._op is not None:
+            raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
+        check_number(t, "a tangent")
+    reached = {id(leaf): float(t) for leaf, t in seeds.items()}
+    for node in creation_order(*outputs):
+        if node._op is None:
+            continue  # a leaf: its tangent is its seed, or it is not reached
+        terms = tangent_terms(node, reached)
+        if terms:
+            total = 0.0
+            for _, operand, local in terms:
+                total += local * reached[id(operand)]
+            check_tangent(node, total, [reached[id(o)] for _, o, _ in terms] +
+                          [local for _, _, local in terms])
+            reached[id(node)] = total
+    return reached
+
+
+def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, float]
+                     ) -> Any:
+    """d output along the seeded direction: one forward sweep over the recorded graph.
+
+    ``seeds`` maps leaves to their tangent (unlisted leaves get 0). Returns a float for
+    one output, a tuple of floats for a sequence of outputs. The mirror of
+    :func:`autodiff.gradients`: it never touches ``.grad``.
+    """
+    many = not isinstance(outputs, Value)
+    outs = check_outputs(outputs, "forward_tangents")
+    if not isinstance(seeds, Mapping):
+        raise TypeError(f"seeds must be a dict of Value → tangent, got {type(seeds).__name__}")
+    reached = forward_sweep(outs, seeds)
+    result = tuple(reached.get(id(out), 0.0) for out in outs)
+    return result if many else result[0]
+
+
+# --- argument checks -------------------------------------------------------------------
+
+def check_number(x: Any, what: str) -> float:
+    """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf."""
+    if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
+    x = float(x)
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be finite, got {x!r}")
+    return x
+
+
+def check_numbers(xs: Any, what: str, length: int | None = None) -> tuple[float, ...]:
+    """A tuple (or list) of finite numbers, of ``length`` entries when given."""
+    if not isinstance(xs, (tuple, list)):
+        raise TypeError(f"{what} must be a tuple of numbers, got {type(xs).__name__}: {xs!r}")
+    if length is not None and len(xs) != length:
+        raise ValueError(f"{what} has {len(xs)} entries, expected {length}")
+    return tuple(check_number(x, f"{what}[{i}]") for i, x in enumerate(xs))
+
+
+def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
+    """What ``f`` returned, as a non-empty tuple of Values (a TypeError names anything else)."""
+    outs = (out,) if isinstance(out, Value) else out
+    if not isinstance(outs, (tuple, list)) or not outs:
+        raise TypeError(f"{who}: f must return a Value or a non-empty tuple of Values, got "
+                        f"{type(out).__name__}: {out!r}")
+    for i, o in enumerate(outs):
+        if not isinstance(o, Value):
+            raise TypeError(f"{who}: output {i} of f must be a Value (use Value(c) for a "
+                            f"constant), got {type(o).__name__}: {o!r}")
+    return tuple(outs)
+
+
+def trace(f: Callable[..., Any], primals: tuple[float, ...], who: str
+          ) -> tuple[list[Value], tuple[Value, ...], bool]:
+    """Call ``f`` on fresh leaves ``x0, x1, …`` (recording, even under ``no_grad``)."""
+    if not callable(f):
+        raise TypeError(f"{who} needs a callable f, got {type(f).__name__}")
+    if not primals:
+        raise ValueError(f"{who} needs at least one primal")
+    leaves = [Value(x, f"x{i}") for i, x in enumerate(primals)]
+    with _tape.enable_grad():
+        out = f(*leaves)
+    return leaves, check_outputs(out, who), isinstance(out, Value)
+
+
+def _shape(values: tuple[float, ...], single: bool) -> Any:
+    return values[0] if single else values
+
+
+# --- the transforms ----------------------------------------------------------------------
+
+def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]
+        ) -> tuple[Any, Any]:
+    """``(f(primals), ∇f(primals)·tangents)`` by one forward sweep: floats, or tuples of
+    floats when ``f`` returns a tuple of Values."""
+    xs = check_numbers(primals, "primals")
+    vs = check_numbers(tangents, "tangents", len(xs))
+    leaves, outs, single = trace(f, xs, "jvp")
+    reached = forward_sweep(outs, dict(zip(leaves, vs, strict=True)))
+    values = tuple(out.data for out in outs)
+    return _shape(values, single), _shape(tuple(reached.get(id(o), 0.0) for o in outs), single)
+
+
+def reverse_cotangent(outs: tuple[Value, ...], leaves: Sequence[Value],
+                      cotangents: tuple[float, ...]) -> tuple[float, ...]:
+    """Σⱼ cotangentⱼ · ∂outⱼ/∂leaf for each leaf, by one reverse sweep (``gradients``) from
+    the node Σⱼ cotangentⱼ · outⱼ that this adds to the graph."""
+    with _tape.enable_grad():
+        total = cotangents[0] * outs[0]
+        for c, out in zip(cotangents[1:], outs[1:], strict=True):
+            total = total + c * out
+    return gradients(total, leaves)
+
+
+def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tuple[Any, Any]:
+    """``(f(primals), cotangents·J)`` by one reverse sweep: the value as ``f`` returns it
+    (float or tuple), the cotangent of the inputs as a tuple of floats (one per primal).
+
+    ``cotangents`` is a number for an ``f`` with one output, else a tuple, one per output.
+    """
+    xs = check_numbers(primals, "primals")
+    leaves, outs, single = trace(f, xs, "vjp")
+    cs = ((check_number(cotangents, "the cotangent"),) if single and not isinstance(
+        cotangents, (tuple, list)) else check_numbers(cotangents, "cotangents", len(outs)))
+    values = tuple(out.data for out in outs)
+    return _shape(values, single), reverse_cotangent(outs, leaves, cs)
+
+
+def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[list[float]]]:
+    """``jacobian(f, mode)(*primals)``: the m × n matrix ∂outᵢ/∂xⱼ as a list of lists.
+
+    ``"forward"`` takes n forward sweeps (one per input), ``"reverse"`` m reverse sweeps
+    (one per output), both over one recorded graph; ``"auto"`` takes forward when n < m,
+    else reverse (ties go to reverse).
+    """
+    if mode not in ("auto", "forward", "reverse"):
+        raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
+    if not callable(f):
+        raise TypeError(f"jacobian needs a callable f, got {type(f).__name__}")
+
+    def jac(*primals: float) -> list[list[float]]:
+        xs = check_numbers(list(primals), "primals")
+        leaves, outs, _ = trace(f, xs, "jacobian")
+        n, m = len(leaves), len(outs)
+        if mode == "forward" or (mode == "auto" and n < m):
+            columns = []
+            for leaf in leaves:
+                reached = forward_sweep(outs, {leaf: 1.0})
+                columns.append([reached.get(id(out), 0.0) for out in outs])
+            return [[columns[j][i] for j in range(n)] for i in range(m)]
+        return [list(gradients(out, leaves)) for out in outs]
+
+    return jac
+
+
+def hvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]
+        ) -> tuple[float, ...]:
+    """The Hessian-vector product H(primals)·tangents of a scalar ``f``, forward over
+    reverse: one forward sweep through the graph of ∇f that ``gradients(create_graph=True)``
+    builds from the op table's rules."""
+    xs = check_numbers(primals, "primals")
+    vs = check_numbers(tangents, "tangents", len(xs))
+    leaves, outs, single = trace(f, xs, "hvp")
+    if not single:
+        raise TypeError(f"hvp needs f to return one Value, got {len(outs)} outputs")
+    grads = gradients(outs[0], leaves, create_graph=True)
+    reached = forward_sweep(grads, dict(zip(leaves, vs, strict=True)))
+    return tuple(reached.get(id(g), 0.0) for g in grads)
