@@ -14,6 +14,7 @@ from .core.ops import OPS, Op
 from .core.tape import enable_grad, no_grad
 from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
+from .labels import LABEL_RE, LabelParts, parse_label
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
@@ -24,9 +25,9 @@ from .transforms.gradients import gradients
 Explanation.frame_writer = save_frames
 
 __all__ = [
-    "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
-    "GradcheckReport", "GradientOverflowError", "Op", "Step", "Value", "backward_passes",
+    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
+    "GradcheckReport", "GradientOverflowError", "LabelParts", "Op", "Step", "Value", "backward_passes",
     "compile_grad", "compile_graph", "creation_order", "draw", "enable_grad", "explain",
-    "grad", "gradcheck", "gradients", "no_grad", "save_frames", "topological_order",
+    "grad", "gradcheck", "gradients", "no_grad", "parse_label", "save_frames", "topological_order",
     "value_and_grad", "zero_grad",
 ]

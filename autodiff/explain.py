@@ -192,8 +192,25 @@ class Explanation:
         return Explanation.frame_writer(self, folder, **draw_options)
 
 
+def _visible(c: str) -> str:
+    code = ord(c)
+    if code < 0x20 or 0x7F <= code < 0xA0:
+        return f"\\x{code:02x}"
+    if 0xD800 <= code < 0xE000:  # a lone surrogate cannot be written as UTF-8
+        return f"\\u{code:04x}"
+    return c
+
+
+def visible_text(text: str, keep: str = "") -> str:
+    """``text`` with control characters (those not in ``keep``) and lone surrogates shown as
+    ``\\xNN`` / ``\\uHHHH``, so that no raw terminal escape or invalid UTF-8 gets through."""
+    if text.isprintable():
+        return text
+    return "".join(c if c in keep else _visible(c) for c in text)
+
+
 def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    return visible_text(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 def _markdown_cell(text: str) -> str:

@@ -16,7 +16,7 @@ from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
 from ..explain import Explanation, explain, number
 from ..transforms.gradients import value_operands
-from .drawing import Drawing, html_text, plain_text
+from .drawing import Drawing, html_text, plain_text, tooltip_text
 from .layout import Folding, children_of, fold_neurons, neuron_groups
 from .marks import Marks
 from .summary import summary
@@ -41,6 +41,10 @@ class Options:
     max_nodes: int | None = 400
 
     def __post_init__(self) -> None:
+        for flag in ("show_grad", "flow", "why_zero", "collapse"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(f"{flag} must be True or False, got "
+                                f"{type(getattr(self, flag)).__name__}: {getattr(self, flag)!r}")
         if self.rankdir not in RANKDIRS:
             raise ValueError(f"rankdir must be one of {RANKDIRS}, got {self.rankdir!r}")
         if isinstance(self.precision, bool) or not isinstance(self.precision, int) or not (
@@ -174,8 +178,9 @@ class _Renderer:
         label = (f'<<TABLE BORDER="{border}" COLOR="{color}" CELLBORDER="1" CELLSPACING="0" '
                  f'CELLPADDING="4"{bg}>{"".join(rows)}</TABLE>>')
         tooltip = f"{self.name(node)}: data {node.data!r}"
-        tooltip += f", grad {grad!r}" if self.options.show_grad else ""
-        return label, plain_text(tooltip)
+        if self.options.show_grad:
+            tooltip += f", grad {'—' if grad is None else repr(grad)}"
+        return label, tooltip_text(tooltip)
 
     def op_label(self, node: Value) -> str:
         op, p = node._op, self.options.precision

@@ -3,45 +3,17 @@
 The ``nn`` package labels its Values in the seed's notation (layer 0 = inputs, Θ(k) maps
 layer k to k + 1): ``θk[i,j]`` is the weight from unit i of layer k to unit j of layer
 k + 1, ``b{l}[j]`` the bias, ``z{l}[j]`` the pre-activation and ``a{l}[j]`` the activation of
-unit j of layer l, and ``a0[i]`` an input. :data:`NN_LABEL` reads those labels back here,
-so that autodiff does not depend on nn.
+unit j of layer l, and ``a0[i]`` an input. :func:`autodiff.labels.parse_label` (the one
+parser, which nn uses too) reads those labels back, so that autodiff does not depend on nn.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ..core.value import Value
-
-#: One regex for the nn labels: a weight ``θk[i,j]`` (groups ``weight_layer``, ``source``,
-#: ``weight_unit``) or ``b``/``z``/``a`` with a layer and a unit (``kind``, ``layer``, ``unit``).
-NN_LABEL = re.compile(
-    r"^(?:θ(?P<weight_layer>\d+)\[(?P<source>\d+),(?P<weight_unit>\d+)\]"
-    r"|(?P<kind>[bza])(?P<layer>\d+)\[(?P<unit>\d+)\])$")
-
-
-class NeuronPart(NamedTuple):
-    """What an nn label says: ``kind`` (θ, b, z, a) and the ``layer``/``unit`` it belongs to."""
-
-    kind: str
-    layer: int
-    unit: int
-
-
-def neuron_part(label: str) -> NeuronPart | None:
-    """The neuron a label names: ``θk[i,j]`` → ``("θ", k + 1, j)``, ``z1[3]`` → ``("z", 1, 3)``."""
-    match = NN_LABEL.match(label)
-    if match is None:
-        return None
-    if match["weight_layer"] is not None:
-        return NeuronPart("θ", int(match["weight_layer"]) + 1, int(match["weight_unit"]))
-    layer = int(match["layer"])
-    if layer == 0 and match["kind"] != "a":
-        return None
-    return NeuronPart(match["kind"], layer, int(match["unit"]))
+from ..labels import parse_label as neuron_part
 
 
 def children_of(order: list[Value]) -> dict[int, list[Value]]:
