@@ -194,7 +194,7 @@ def test_flow_thickens_edges_by_contribution_and_colours_by_sign():
     out = x * 10.0 - x * 0.1
     out.backward()
     source = draw(out, flow=True).source
-    assert "penwidth=6.00" in source  # the largest flow
+    assert "penwidth=8.000000" in source  # the largest flow
     assert "#d93025" in source and "#1a73e8" in source  # negative and positive
 
 

@@ -18,7 +18,7 @@ from ..explain import Explanation, explain, number
 from ..transforms.gradients import value_operands
 from .drawing import Drawing, html_text, plain_text, tooltip_text
 from .layout import Folding, children_of, fold_neurons, neuron_groups
-from .marks import Marks
+from .marks import NEGATIVE, POSITIVE, ZERO, Marks, flow_width
 from .summary import summary
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -220,7 +220,27 @@ class _Renderer:
                                self.marks.op_attributes(node)))
         self._emit_nodes(g, buckets)
         self._emit_edges(g, shown)
+        if o.flow:
+            self._emit_legend(g)
         return g
+
+    def _emit_legend(self, g: Drawing) -> None:
+        """What colour and width mean on a flow drawing."""
+        p, top = self.options.precision, self.marks.scale
+        with g.subgraph(name="cluster_legend") as lg:
+            lg.attr(label="gradient flow: ∂output/∂node × local derivative, carried back "
+                          "along each edge", style="rounded", color=COLORS["cluster"],
+                    fontsize="10")
+            rows = [("flow > 0", POSITIVE, 1.0), ("flow < 0", NEGATIVE, 1.0),
+                    ("largest |flow|", POSITIVE, 1.0), ("|flow| / 100", POSITIVE, 1e-2),
+                    ("|flow| / 10⁶", POSITIVE, 1e-6), ("flow = 0", ZERO, 0.0)]
+            for k, (what, color, size) in enumerate(rows):
+                amount = "" if k < 2 else f" = {number(top * size, p)}" if k < 5 else ""
+                lg.node(f"legend{k}a", plain_text(f"{what}{amount}"), shape="plaintext",
+                        fontsize="9", height="0.2", margin="0.02")
+                lg.node(f"legend{k}b", "", shape="point", width="0.01", style="invis")
+                lg.edge(f"legend{k}a", f"legend{k}b", color=color, arrowhead="none",
+                        penwidth=f"{flow_width(size):.6f}", minlen="1")
 
     def _emit_nodes(self, g: Drawing, buckets: dict[Any, list]) -> None:
         for name, label, attrs in buckets.pop(None, []):

@@ -18,6 +18,16 @@ from ..transforms.gradients import local_partials, value_operands
 
 HIGHLIGHT, HIGHLIGHT_FILL, OP_FILL = "#e8710a", "#fff3e0", "#f1f3f4"
 POSITIVE, NEGATIVE, ZERO = "#1a73e8", "#d93025", "#bdc1c6"
+MAX_PENWIDTH = 8.0
+
+
+def flow_width(size: float) -> float:
+    """Edge width for a flow of ``size`` = |flow| / largest |flow| (in [0, 1]): 1 for no flow,
+    ``MAX_PENWIDTH`` for the largest, on a log scale (two decades halve the extra width), so
+    it grows strictly with |flow| and a vanishing gradient stays visible but thin."""
+    if not size > 0:
+        return 1.0
+    return 1.0 + (MAX_PENWIDTH - 1.0) / (1.0 + math.log10(1.0 / min(size, 1.0)) / 2.0)
 
 
 def _parse_highlight(r: Any, highlight: Any) -> tuple[set[int], set[tuple[int, int]]]:
@@ -64,8 +74,10 @@ class Marks:
                            and r.output.grad != 0)
         self.scale = 0.0
         if o.flow:
-            self.scale = max((abs(self.flow(node, i)) for node in r.order if node._op is not None
-                              for i in range(len(value_operands(node)))), default=0.0)
+            flows = [abs(self.flow(node, i)) for node in r.order if node._op is not None
+                     for i in range(len(value_operands(node)))]
+            flows += [abs(r.grad(node) or 0.0) for node in r.order if node._op is not None]
+            self.scale = max(flows, default=0.0)
             self.scale = self.scale if math.isfinite(self.scale) else 0.0
 
     def partials(self, node: Value) -> list[float]:
@@ -170,8 +182,8 @@ class Marks:
     def _flow_attributes(self, g: float) -> dict[str, str]:
         if not math.isfinite(g) or self.scale == 0 or g == 0:
             return {"color": ZERO, "penwidth": "1"}
-        size = abs(g) / self.scale
-        return {"color": POSITIVE if g > 0 else NEGATIVE, "penwidth": f"{1 + 5 * size:.2f}"}
+        return {"color": POSITIVE if g > 0 else NEGATIVE,
+                "penwidth": f"{flow_width(abs(g) / self.scale):.6f}"}
 
     def step_title(self) -> str:
         r, step = self.r, self.r.step
