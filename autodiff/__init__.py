@@ -18,6 +18,7 @@ from .labels import LABEL_RE, LabelParts, parse_label
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
+from .stepping import GroupedStep, group_steps
 from .transforms.functional import grad, value_and_grad
 from .transforms.gradcheck import GradcheckReport, gradcheck
 from .transforms.gradients import gradients
@@ -25,9 +26,10 @@ from .transforms.gradients import gradients
 Explanation.frame_writer = save_frames
 
 __all__ = [
-    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
-    "GradcheckReport", "GradientOverflowError", "LabelParts", "Op", "Step", "Value", "backward_passes",
-    "compile_grad", "compile_graph", "creation_order", "draw", "enable_grad", "explain",
-    "grad", "gradcheck", "gradients", "no_grad", "parse_label", "save_frames", "topological_order",
+    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
+    "Explanation", "GradcheckReport", "GradientOverflowError", "GroupedStep", "LabelParts",
+    "Op", "Step", "Value", "backward_passes", "compile_grad", "compile_graph",
+    "creation_order", "draw", "enable_grad", "explain", "grad", "gradcheck", "gradients",
+    "group_steps", "no_grad", "parse_label", "save_frames", "topological_order",
     "value_and_grad", "zero_grad",
 ]

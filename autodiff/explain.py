@@ -185,7 +185,8 @@ class Explanation:
     def save_frames(self, folder: str | Path, **draw_options: Any) -> Path:
         """One SVG per step and an ``index.html`` that pages through them (works offline).
 
-        ``draw_options`` go to :func:`autodiff.draw`. Returns the path of ``index.html``.
+        See :func:`autodiff.save_frames` (``step_by``, ``max_steps`` and ``draw`` options).
+        Returns the path of ``index.html``.
         """
         if Explanation.frame_writer is None:
             raise RuntimeError("save_frames needs autodiff.render (import autodiff)")

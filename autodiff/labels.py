@@ -10,7 +10,10 @@ exactly one regex. Layer 0 is the input; for unit ``j`` of layer ``l`` (l ≥ 1)
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .core.value import Value
 
 #: One regex for every nn label. Groups: ``kind`` (b, z or a), ``layer`` (the number after
 #: the kind), ``unit`` (the index in brackets); for a weight ``θk[i,j]``: ``theta``,
@@ -49,3 +52,33 @@ def parse_label(label: str) -> LabelParts | None:
     if kind != "a" and layer == 0:
         return None  # layer 0 is the input: it has no bias and no pre-activation
     return LabelParts(kind, layer, int(match["unit"]))
+
+
+def children_of(order: list[Value]) -> dict[int, list[Value]]:
+    """For each node id, the nodes that use it (once per use, so ``a*a`` lists ``a*a`` twice)."""
+    children: dict[int, list[Value]] = {id(node): [] for node in order}
+    for node in order:
+        for parent in node.parents:
+            children[id(parent)].append(node)
+    return children
+
+
+def neuron_groups(order: list[Value], children: dict[int, list[Value]]
+                  ) -> dict[int, tuple[int, int]]:
+    """``(layer, unit)`` for every node that belongs to one neuron.
+
+    Labelled nodes say it themselves; an unlabelled op node (a product θ·a, a partial sum)
+    belongs to the neuron all of its users belong to.
+    """
+    groups: dict[int, tuple[int, int]] = {}
+    for node in reversed(order):  # users before the nodes they use
+        part = parse_label(node.label)
+        if part is not None:
+            groups[id(node)] = (part.layer, part.unit)
+            continue
+        if node._op is None:
+            continue
+        owners = {groups.get(id(child)) for child in children[id(node)]}
+        if len(owners) == 1 and None not in owners:
+            groups[id(node)] = owners.pop()
+    return groups

@@ -185,7 +185,7 @@ def test_the_page_pages_through_the_frames_in_a_real_browser(tmp_path):
         browser.click("next")
         assert shown() == ("step-002.svg", f"3 / {n}")
         assert browser.js("document.getElementById('title').textContent").startswith(
-            "steps[2]: ")
+            f"step 3 of {n}: ")
         browser.key("ArrowLeft", 37)
         assert shown() == ("step-001.svg", f"2 / {n}")
         browser.key("End", 35)

@@ -183,7 +183,7 @@ def test_step_shows_the_explained_step_and_pending_gradients():
     out = small()[2]
     e = explain(out)
     first = draw(out, step=0).source
-    assert "steps[0] of 4" in first and "grad —" in first  # inputs not reached yet
+    assert "step 1 of 4" in first and "grad —" in first  # inputs not reached yet
     last = draw(out, step=len(e.steps) - 1).source
     assert "grad —" not in last
     assert 'label="u: ×-3 = -0.212"' in last  # u × v sends v × upstream to u

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import shutil
@@ -65,7 +66,7 @@ def check_widths(out: Value) -> set[float]:
     flows, widths = expected_flows(out), drawn_widths(out)
     assert set(flows) == set(widths)
     ranked = sorted(flows, key=lambda name: abs(flows[name]))
-    for lower, higher in zip(ranked, ranked[1:], strict=False):
+    for lower, higher in itertools.pairwise(ranked):
         if abs(flows[higher]) > abs(flows[lower]) * (1 + 1e-6):
             assert widths[higher][0] > widths[lower][0], (lower, higher)
     for name, (width, color) in widths.items():
@@ -98,7 +99,7 @@ def test_flow_width_is_bounded_and_strictly_increasing():
     sizes = [0.0, 1e-300, 1e-30, 1e-6, 1e-3, 0.01, 0.5, 0.99, 1.0]
     widths = [flow_width(s) for s in sizes]
     assert widths[0] == 1.0 and widths[-1] == MAX_PENWIDTH
-    assert all(a < b for a, b in zip(widths, widths[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(widths))
 
 
 @needs_dot

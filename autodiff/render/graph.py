@@ -15,13 +15,15 @@ from ..core.backward import topological_order
 from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
 from ..explain import Explanation, explain, number
+from ..labels import children_of, neuron_groups
 from ..transforms.gradients import value_operands
 from .drawing import Drawing, html_text, plain_text, tooltip_text
-from .layout import Folding, children_of, fold_neurons, neuron_groups
+from .layout import Folding, fold_neurons
 from .marks import NEGATIVE, POSITIVE, ZERO, Marks, flow_width
 from .summary import summary
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+FRAME_LABEL_SIZE = 14  # font size of a step's labels on the step-through frames
 GROUPS = (None, "layer", "neuron")
 COLORS = {"highlight": "#e8710a", "highlight_fill": "#fff3e0", "received": "#e6f4ea",
           "pending": "#9e9e9e", "op_fill": "#f1f3f4", "cluster": "#9aa0a6"}
@@ -127,6 +129,8 @@ class _Renderer:
         self.folding = fold_neurons(self.order, self.children) if options.collapse \
             else Folding()
         self.groups = neuron_groups(self.order, self.children) if options.group else {}
+        self.grad_texts: dict[int, str] | None = None  # frames: each grad cell's widest text
+        self.edge_labels: dict[str, str] | None = None  # frames: each edge's step label
 
     # --- what a node shows ---------------------------------------------------------------
 
@@ -153,7 +157,9 @@ class _Renderer:
         grad = self.grad(node)
         fill = ""
         if self.options.show_grad:
-            if grad is None:
+            if self.grad_texts is not None:
+                cells.append(html_text(self.grad_texts[id(node)]))
+            elif grad is None:
                 cells.append('<FONT COLOR="#9e9e9e">grad —</FONT>')
             else:
                 cells.append(f"grad {html_text(number(grad, p))}")
@@ -214,10 +220,10 @@ class _Renderer:
             bucket = buckets.setdefault(key, [])
             label, tooltip = self.record(node)
             bucket.append((f"v{i}", label, {"shape": "none", "margin": "0",
-                                            "tooltip": tooltip}))
+                                            "tooltip": tooltip, "id": f"v{i}"}))
             if node._op is not None and id(node) not in self.folding.box:
                 bucket.append((f"o{i}", plain_text(self.op_label(node)),
-                               self.marks.op_attributes(node)))
+                               {**self.marks.op_attributes(node), "id": f"o{i}"}))
         self._emit_nodes(g, buckets)
         self._emit_edges(g, shown)
         if o.flow:
@@ -274,8 +280,11 @@ class _Renderer:
             for k, (position, parent) in enumerate(value_operands(node)):
                 attrs = self.marks.edge_attributes(node, k, OPERAND_NAMES[position], parent,
                                                    two)
-                g.edge(f"v{self.index[id(parent)]}", f"o{i}", **attrs)
-            g.edge(f"o{i}", f"v{i}", **self.marks.result_edge_attributes(node))
+                if self.edge_labels is not None:  # frames: room for the step's label
+                    attrs.update(label=plain_text(self.edge_labels.get(f"e{i}_{k}", "")),
+                                 fontsize=str(FRAME_LABEL_SIZE), fontcolor="transparent")
+                g.edge(f"v{self.index[id(parent)]}", f"o{i}", id=f"e{i}_{k}", **attrs)
+            g.edge(f"o{i}", f"v{i}", id=f"r{i}", **self.marks.result_edge_attributes(node))
         for node in self.order:  # a folded neuron: one edge per outside input
             box = self.folding.box.get(id(node))
             if box is None:
@@ -288,7 +297,8 @@ class _Renderer:
         for box_id, uses in boxes.items():
             b = self.index[box_id]
             for parent_id, n in uses.items():
-                g.edge(f"v{self.index[parent_id]}", f"v{b}", label=f"×{n}" if n > 1 else "")
+                g.edge(f"v{self.index[parent_id]}", f"v{b}", id=f"b{b}_{self.index[parent_id]}",
+                       label=f"×{n}" if n > 1 else "")
 
 
 __all__ = ["Drawing", "Options", "draw", "draw_step"]

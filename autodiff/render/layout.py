@@ -16,36 +16,6 @@ from ..core.value import Value
 from ..labels import parse_label as neuron_part
 
 
-def children_of(order: list[Value]) -> dict[int, list[Value]]:
-    """For each node id, the nodes that use it (once per use, so ``a*a`` lists ``a*a`` twice)."""
-    children: dict[int, list[Value]] = {id(node): [] for node in order}
-    for node in order:
-        for parent in node.parents:
-            children[id(parent)].append(node)
-    return children
-
-
-def neuron_groups(order: list[Value], children: dict[int, list[Value]]
-                  ) -> dict[int, tuple[int, int]]:
-    """``(layer, unit)`` for every node that belongs to one neuron.
-
-    Labelled nodes say it themselves; an unlabelled op node (a product θ·a, a partial sum)
-    belongs to the neuron all of its users belong to.
-    """
-    groups: dict[int, tuple[int, int]] = {}
-    for node in reversed(order):  # users before the nodes they use
-        part = neuron_part(node.label)
-        if part is not None:
-            groups[id(node)] = (part.layer, part.unit)
-            continue
-        if node._op is None:
-            continue
-        owners = {groups.get(id(child)) for child in children[id(node)]}
-        if len(owners) == 1 and None not in owners:
-            groups[id(node)] = owners.pop()
-    return groups
-
-
 @dataclass
 class Folding:
     """Neurons drawn as one box each: ``box[id(node)]`` is the activation node whose box

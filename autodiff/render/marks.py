@@ -191,6 +191,6 @@ class Marks:
         sent = ", ".join(f"{r.name(c.input)} gets {number(c.local_derivative, p)} × "
                          f"{number(step.upstream, p)} = {number(c.contribution, p)}"
                          for c in step.contributions)
-        return (f"steps[{step.index}] of {len(r.explanation.steps)}: "
+        return (f"step {step.index + 1} of {len(r.explanation.steps)}: "
                 f"{r.name(step.node)} = {r.explanation.expression(step.node, p)} sends its "
                 f"gradient {number(step.upstream, p)} back: {sent}")
