@@ -81,6 +81,7 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str = 
             frame = sheet.frame(group, title)
             pending.append((_write_temporary(folder, name, frame.svg), name))
             records.append({"file": name, "title": title, "focus": frame.focus,
+                            "anchor": frame.anchor,
                             **_table(explanation, group, precision)})
         title = (f"Backward pass of {explanation.name(explanation.output)} = "
                  f"{number(explanation.output.data, precision)}: {len(groups)} steps"

@@ -27,17 +27,17 @@ ET.register_namespace("", SVG_NS)
 ET.register_namespace("xlink", XLINK_NS)
 S = f"{{{SVG_NS}}}"
 LABEL_SIZE = FRAME_LABEL_SIZE  # font size of the step's labels, in SVG units (pt at 100%)
-FOCUS_FITS = (640.0, 420.0)  # a focus this small (pt) fits a 1366×768 screen's viewport
 TITLE_BAND = 30.0  # room above the graph for the frame's title
 
 
 @dataclass(frozen=True)
 class Frame:
-    """One frame's SVG text and where its focus is: ``focus`` is (x, y, width, height) in
-    the SVG's viewBox units, around the highlighted nodes and labels."""
+    """One frame's SVG text and where to look, as (x, y, width, height) in the SVG's viewBox
+    units: ``focus`` holds the highlighted nodes and labels, ``anchor`` the first label."""
 
     svg: str
     focus: tuple[float, float, float, float]
+    anchor: tuple[float, float, float, float]
 
 
 def _points(text: str) -> list[tuple[float, float]]:
@@ -135,6 +135,7 @@ class FrameSheet:
                     change(shape, stroke=COLORS["highlight"], stroke_width="3")
                     if shape.tag == f"{S}polygon":
                         change(shape, fill=COLORS["highlight"])
+        nodes = len(boxes)
         for text, edge_id in self.labels[group.index]:
             shown = next((t for t in self.ids[edge_id].iter(f"{S}text") if t.text == text),
                          None) if edge_id in self.ids else None
@@ -152,7 +153,7 @@ class FrameSheet:
         for node_id, text in old_texts.items():
             self.grad_cells[node_id].text = text
         return Frame('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + svg,
-                     self._focus(boxes, len(boxes) - len(self.labels[group.index])))
+                     self._union(boxes), self._union(boxes[nodes:nodes + 1] or boxes[:1]))
 
     def _labels(self, group: GroupedStep) -> list[tuple[str, str]]:
         """(text, edge id) of each label the frame shows on an edge."""
@@ -203,16 +204,6 @@ class FrameSheet:
             return cx - rx, cy - ry, 2 * rx, 2 * ry
         xs, ys = zip(*_points(shape.get("points", "")), strict=True)
         return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
-
-    def _focus(self, boxes: list[tuple[float, float, float, float]], nodes: int
-               ) -> tuple[float, float, float, float]:
-        """Where to centre: the step's nodes and labels when they fit on a small screen,
-        else its labels, else its first label (or node)."""
-        for chosen in (boxes, boxes[nodes:], boxes[nodes:nodes + 1], boxes[:1]):
-            box = self._union(chosen)
-            if chosen and box[2] <= FOCUS_FITS[0] and box[3] <= FOCUS_FITS[1]:
-                return box
-        return self._union(boxes[nodes:nodes + 1] or boxes[:1])
 
     def _union(self, boxes: list[tuple[float, float, float, float]]
                ) -> tuple[float, float, float, float]:
