@@ -196,7 +196,7 @@ def test_only_files_of_its_own_earlier_run_are_removed(tmp_path, monkeypatch):
 @needs_dot
 def test_files_it_did_not_write_are_never_overwritten(tmp_path):
     (tmp_path / "step-000.svg").write_text("mine")
-    with pytest.raises(FileExistsError, match="step-000.svg"):
+    with pytest.raises(FileExistsError, match=r"step-000\.svg"):
         explain(five_steps()).save_frames(tmp_path)
     assert snapshot(tmp_path) == {"step-000.svg": b"mine"}
     other = tmp_path / "other"
