@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,17 +195,18 @@ class Explanation:
 
 
 def _visible(c: str) -> str:
-    code = ord(c)
-    if code < 0x20 or 0x7F <= code < 0xA0:
-        return f"\\x{code:02x}"
-    if 0xD800 <= code < 0xE000:  # a lone surrogate cannot be written as UTF-8
-        return f"\\u{code:04x}"
+    category = unicodedata.category(c)
+    if category in ("Cc", "Cf", "Cs", "Zl", "Zp"):  # controls, bidi overrides, surrogates
+        code = ord(c)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+            else f"\\U{code:08x}"
     return c
 
 
 def visible_text(text: str, keep: str = "") -> str:
-    """``text`` with control characters (those not in ``keep``) and lone surrogates shown as
-    ``\\xNN`` / ``\\uHHHH``, so that no raw terminal escape or invalid UTF-8 gets through."""
+    """``text`` with control and format characters (bidi overrides; those not in ``keep``)
+    and lone surrogates shown as ``\\xNN`` / ``\\uHHHH``, so that no terminal escape, text
+    reordering or invalid UTF-8 gets through."""
     if text.isprintable():
         return text
     return "".join(c if c in keep else _visible(c) for c in text)

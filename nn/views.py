@@ -89,10 +89,13 @@ def _row(name: str, values: list[str], color: str = "black") -> str:
     return f"<TR>{cells}</TR>"
 
 
-def draw_deltas(model: MLP, X: Sequence[Any], Y: Sequence[Any], precision: int = 4
-                ) -> Drawing:
+def draw_deltas(model: MLP, X: Sequence[Any], Y: Sequence[Any], precision: int = 4,
+                caption: str = "") -> Drawing:
     """The layer view: a(l), Θ(l), z(l) and δ(l) per layer for the batch ``X``, ``Y``, with
-    the engine's δ (∂E/∂z read off the graph) beside the seed's recursion and its numbers."""
+    the engine's δ (∂E/∂z read off the graph) beside the seed's recursion and its numbers.
+    ``caption`` (a first line above the title) can say which pass it shows."""
+    if not isinstance(caption, str):
+        raise TypeError(f"caption must be a str, got {type(caption).__name__}")
     if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
         raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
     d, p = layer_deltas(model, X, Y), precision
@@ -100,8 +103,9 @@ def draw_deltas(model: MLP, X: Sequence[Any], Y: Sequence[Any], precision: int =
     samples = [f"sample {t}" for t in range(batch)]
     g = Drawing(name="deltas", graph_attr={
         "rankdir": "TB", "fontname": "Helvetica,Arial,sans-serif", "labelloc": "t",
-        "label": f"δ layer by layer on a batch of {batch}: E = Σ ½(a − y)² = "
-                 f"{d.loss:.{p}g}; δ(l) = ∂E/∂z(l) propagates backwards"},
+        "label": (f"{caption}\n" if caption else "") + f"δ layer by layer on a batch of "
+                 f"{batch}: E = Σ ½(a − y)² = {d.loss:.{p}g}; δ(l) = ∂E/∂z(l) propagates "
+                 "backwards", "fontsize": "14"},
         node_attr={"fontname": "Helvetica,Arial,sans-serif", "fontsize": "11",
                    "shape": "none", "margin": "0"},
         edge_attr={"fontname": "Helvetica,Arial,sans-serif", "fontsize": "10"})
