@@ -40,10 +40,10 @@ def expected_grads(xs, ys) -> dict[str, float]:
     d = nn.delta_backprop(thetas, xs, ys)
     grads = {"E": 1.0}
     if len(xs) == 1:  # node labels of a single forward call
-        for l, delta in enumerate(d.deltas, start=1):
+        for layer, delta in enumerate(d.deltas, start=1):
             for j, v in enumerate(delta[0]):
-                grads[f"z{l}[{j}]"] = v
-                grads[f"a{l}[{j}]"] = d.error_grads[l - 1][0, j]
+                grads[f"z{layer}[{j}]"] = v
+                grads[f"a{layer}[{j}]"] = d.error_grads[layer - 1][0, j]
         for i, v in enumerate((d.deltas[0] @ thetas[0].T)[0]):
             grads[f"a0[{i}]"] = v
     for k, g in enumerate(d.weight_grads):  # weights: summed over the pass's samples
@@ -84,13 +84,13 @@ def mismatches(root: ET.Element, xs, ys) -> tuple[int, list[str]]:
 def delta_mismatches(root: ET.Element, xs, ys) -> tuple[int, list[str]]:
     d = nn.delta_backprop(seed_weights(), xs, ys)
     cells, checked, wrong = texts(root), 0, []
-    for l, delta in enumerate(d.deltas, start=1):
-        at = cells.index(f"δ({l}) engine = z({l}).grad")
+    for layer, delta in enumerate(d.deltas, start=1):
+        at = cells.index(f"δ({layer}) engine = z({layer}).grad")
         for t, row in enumerate(delta):
             want = "[" + ", ".join(shown(v) for v in row) + "]"
             checked += len(row)
             if cells[at + 1 + t] != want:
-                wrong.append(f"δ({l}) sample {t}: shows {cells[at + 1 + t]}, the pass gives {want}")
+                wrong.append(f"δ({layer}) sample {t}: shows {cells[at + 1 + t]}, the pass gives {want}")
     return checked, wrong
 
 

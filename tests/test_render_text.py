@@ -19,8 +19,8 @@ def tooltips(svg: str) -> list[str]:
 
 
 @needs_dot
-@pytest.mark.parametrize("label", ["\\N \\G \\L \\E \\T \\H", "&amp; &lt;b&gt; &#38;", "a\\", "\\\\x",
-                                   'say "hi" <b>'])
+@pytest.mark.parametrize("label", ["\\N \\G \\L \\E \\T \\H", "&amp; &lt;b&gt; &#38;", "a\\",
+                                   "\\\\x", 'say "hi" <b>'])
 def test_tooltips_show_the_label_as_written(label):
     x = Value(1.5, label)
     svg = draw(x * 2.0).svg()
