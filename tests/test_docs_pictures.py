@@ -90,7 +90,8 @@ def delta_mismatches(root: ET.Element, xs, ys) -> tuple[int, list[str]]:
             want = "[" + ", ".join(shown(v) for v in row) + "]"
             checked += len(row)
             if cells[at + 1 + t] != want:
-                wrong.append(f"δ({layer}) sample {t}: shows {cells[at + 1 + t]}, the pass gives {want}")
+                wrong.append(f"δ({layer}) sample {t}: shows {cells[at + 1 + t]}, the pass "
+                             f"gives {want}")
     return checked, wrong
 
 
