@@ -82,3 +82,20 @@ def test_the_drawing_shows_the_engines_delta_beside_the_closed_form():
         assert engine == closed  # equal at the shown precision
         shown = [float(v) for v in re.findall(r"-?\d[\d.e-]*", " ".join(engine))]
         np.testing.assert_allclose(shown, d.deltas[layer - 1].ravel(), rtol=1e-5)
+
+
+def test_a_folded_neuron_shows_its_delta_and_its_inputs_flow():
+    from autodiff import draw
+
+    model = seed_model()
+    loss = nn.half_squared_error(model([0.0, 1.0, 1.0]), 1.0)
+    loss.label = "E"
+    loss.backward()
+    closed = nn.delta_backprop(model.weights(), [[0, 1, 1]], [1])
+    source = draw(loss, group="neuron", collapse=True, flow=True, precision=6).source
+    for layer, delta in enumerate(closed.deltas, start=1):
+        for j, value in enumerate(delta[0]):
+            assert f"δ = ∂E/∂z{layer}[{j}] = {value + 0.0:.6g}" in source
+    folded_edges = [line for line in source.splitlines() if re.search(r"v\d+ -> v\d+", line)]
+    assert folded_edges and all("penwidth" in line and "color=" in line
+                                for line in folded_edges)

@@ -19,7 +19,7 @@ from ..labels import children_of, neuron_groups
 from ..transforms.gradients import value_operands
 from .drawing import Drawing, html_text, plain_text, tooltip_text
 from .layout import Folding, fold_neurons
-from .marks import NEGATIVE, POSITIVE, ZERO, Marks, flow_width
+from .marks import Marks, legend
 from .summary import summary
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -173,6 +173,10 @@ class _Renderer:
             folded = self.folding.params.get(id(node))
             what = ", ".join(f"{n} {k}" for k, n in sorted(folded.items())) if folded else ""
             extra.append(f"neuron folded{f' with its {what}' if what else ''}")
+            z = self.folding.z.get(id(node))
+            if z is not None and self.options.show_grad and self.grad(z) is not None:
+                extra.append(f"δ = ∂{self.name(self.output)}/∂{z.label} = "
+                             f"{number(self.grad(z), p)}")
         reason = self.marks.zero_reason(node)
         if reason:
             extra.append(f"why 0: {reason}")
@@ -227,26 +231,8 @@ class _Renderer:
         self._emit_nodes(g, buckets)
         self._emit_edges(g, shown)
         if o.flow:
-            self._emit_legend(g)
+            legend(g, self.marks.scale, o.precision)
         return g
-
-    def _emit_legend(self, g: Drawing) -> None:
-        """What colour and width mean on a flow drawing."""
-        p, top = self.options.precision, self.marks.scale
-        with g.subgraph(name="cluster_legend") as lg:
-            lg.attr(label="gradient flow: ∂output/∂node × local derivative, carried back "
-                          "along each edge", style="rounded", color=COLORS["cluster"],
-                    fontsize="10")
-            rows = [("flow > 0", POSITIVE, 1.0), ("flow < 0", NEGATIVE, 1.0),
-                    ("largest |flow|", POSITIVE, 1.0), ("|flow| / 100", POSITIVE, 1e-2),
-                    ("|flow| / 10⁶", POSITIVE, 1e-6), ("flow = 0", ZERO, 0.0)]
-            for k, (what, color, size) in enumerate(rows):
-                amount = "" if k < 2 else f" = {number(top * size, p)}" if k < 5 else ""
-                lg.node(f"legend{k}a", plain_text(f"{what}{amount}"), shape="plaintext",
-                        fontsize="9", height="0.2", margin="0.02")
-                lg.node(f"legend{k}b", "", shape="point", width="0.01", style="invis")
-                lg.edge(f"legend{k}a", f"legend{k}b", color=color, arrowhead="none",
-                        penwidth=f"{flow_width(size):.6f}", minlen="1")
 
     def _emit_nodes(self, g: Drawing, buckets: dict[Any, list]) -> None:
         for name, label, attrs in buckets.pop(None, []):
@@ -268,6 +254,7 @@ class _Renderer:
                             lg.node(name, label, **attrs)
 
     def _emit_edges(self, g: Drawing, shown: list[Value]) -> None:
+        o = self.options
         boxes: dict[int, dict[int, int]] = {}
         for node in shown:
             if node._op is None:
@@ -289,16 +276,18 @@ class _Renderer:
             box = self.folding.box.get(id(node))
             if box is None:
                 continue
-            for _, parent in value_operands(node):
+            for k, (_, parent) in enumerate(value_operands(node)):
                 if self.folding.box.get(id(parent)) is box or id(parent) in self.folding.hidden:
                     continue
                 uses = boxes.setdefault(id(box), {})
-                uses[id(parent)] = uses.get(id(parent), 0) + 1
+                n, flow = uses.get(id(parent), (0, 0.0))
+                uses[id(parent)] = (n + 1, flow + (self.marks.flow(node, k) if o.flow else 0))
         for box_id, uses in boxes.items():
             b = self.index[box_id]
-            for parent_id, n in uses.items():
+            for parent_id, (n, flow) in uses.items():  # flow: summed over the uses
+                attrs = self.marks.flow_attributes(flow) if o.flow else {}
                 g.edge(f"v{self.index[parent_id]}", f"v{b}", id=f"b{b}_{self.index[parent_id]}",
-                       label=f"×{n}" if n > 1 else "")
+                       label=f"×{n}" if n > 1 else "", **attrs)
 
 
 __all__ = ["Drawing", "Options", "draw", "draw_step"]

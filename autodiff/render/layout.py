@@ -24,6 +24,7 @@ class Folding:
     box: dict[int, Value] = field(default_factory=dict)
     hidden: set[int] = field(default_factory=set)
     params: dict[int, Counter[str]] = field(default_factory=dict)
+    z: dict[int, Value] = field(default_factory=dict)  # each box's pre-activation z{l}[j]
 
 
 def fold_neurons(order: list[Value], children: dict[int, list[Value]]) -> Folding:
@@ -41,7 +42,10 @@ def fold_neurons(order: list[Value], children: dict[int, list[Value]]) -> Foldin
         owners = {id(folding.box[id(c)]) if id(c) in folding.box else None
                   for c in children[id(node)]}
         if len(owners) == 1 and None not in owners:
-            folding.box[id(node)] = folding.box[owners.pop()]
+            box = folding.box[owners.pop()]
+            folding.box[id(node)] = box
+            if part is not None and part.kind == "z":
+                folding.z[id(box)] = node
     for node in order:
         part = neuron_part(node.label)
         if node._op is not None or part is None or part.kind not in "θb":

@@ -163,7 +163,7 @@ class Marks:
             attrs.update(style="dashed", color=ZERO)
             label = (f"{label}: " if label else "") + "∂ = 0"
         elif self.r.options.flow:
-            attrs.update(self._flow_attributes(self.flow(node, i)))
+            attrs.update(self.flow_attributes(self.flow(node, i)))
             label = (f"{label}: " if label else "") + number(self.flow(node, i), p)
         if label:
             attrs["label"] = label
@@ -176,10 +176,10 @@ class Marks:
         if self.r.step is not None and self.r.step.node is node:
             return {"color": HIGHLIGHT, "penwidth": "2.5", "dir": "back"}
         if self.r.options.flow:
-            return self._flow_attributes(self.r.grad(node) or 0.0)
+            return self.flow_attributes(self.r.grad(node) or 0.0)
         return {}
 
-    def _flow_attributes(self, g: float) -> dict[str, str]:
+    def flow_attributes(self, g: float) -> dict[str, str]:
         if not math.isfinite(g) or self.scale == 0 or g == 0:
             return {"color": ZERO, "penwidth": "1"}
         return {"color": POSITIVE if g > 0 else NEGATIVE,
@@ -194,3 +194,21 @@ class Marks:
         return (f"step {step.index + 1} of {len(r.explanation.steps)}: "
                 f"{r.name(step.node)} = {r.explanation.expression(step.node, p)} sends its "
                 f"gradient {number(step.upstream, p)} back: {sent}")
+
+
+def legend(g: Any, top: float, p: int) -> None:
+    """A flow drawing's legend: what colour (sign) and width (|flow|, log scale) mean."""
+    with g.subgraph(name="cluster_legend") as lg:
+        lg.attr(label="gradient flow: ∂output/∂node × local derivative, carried back "
+                      "along each edge", style="rounded", color="#9aa0a6",
+                fontsize="10")
+        rows = [("flow > 0", POSITIVE, 1.0), ("flow < 0", NEGATIVE, 1.0),
+                ("largest |flow|", POSITIVE, 1.0), ("|flow| / 100", POSITIVE, 1e-2),
+                ("|flow| / 10⁶", POSITIVE, 1e-6), ("flow = 0", ZERO, 0.0)]
+        for k, (what, color, size) in enumerate(rows):
+            amount = "" if k < 2 else f" = {number(top * size, p)}" if k < 5 else ""
+            lg.node(f"legend{k}a", f"{what}{amount}", shape="plaintext",
+                    fontsize="9", height="0.2", margin="0.02")
+            lg.node(f"legend{k}b", "", shape="point", width="0.01", style="invis")
+            lg.edge(f"legend{k}a", f"legend{k}b", color=color, arrowhead="none",
+                    penwidth=f"{flow_width(size):.6f}", minlen="1")
