@@ -62,7 +62,11 @@ def highlighted_ops(svg: ET.Element) -> set[str]:
 def test_no_node_moves_between_frames(tmp_path, step_by):
     loss, _ = seed_pass()
     e = explain(loss)
-    e.save_frames(tmp_path, group="neuron", precision=3, step_by=step_by)
+    page = e.save_frames(tmp_path, group="neuron", precision=3, step_by=step_by)
+    if step_by == "layer":  # each layer's frame lists its δ(l)
+        text = page.read_text(encoding="utf-8")
+        assert "δ(2) = ∂E/∂z(2): z2[0] = -0.128" in text
+        assert "δ(1) = ∂E/∂z(1): z1[3] = -0.0109, z1[2] = 0.0259" in text
     svgs = sorted(tmp_path.glob("step-*.svg"))
     assert len(svgs) == len(group_steps(e, step_by))
     roots = [ET.parse(p).getroot() for p in svgs]

@@ -9,6 +9,7 @@ step's labels on top: no node moves from frame to frame, and the page can centre
 from __future__ import annotations
 
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -67,7 +68,9 @@ class FrameSheet:
                     if len(text) > len(r.grad_texts[id(c.input)]):
                         r.grad_texts[id(c.input)] = text
             r.grad_texts[id(explanation.output)] = f"grad {number(explanation.seed, self.p)}"
-        drawing = r.drawing()
+        with warnings.catch_warnings():  # a summary is refused below, with its own message
+            warnings.simplefilter("ignore", UserWarning)
+            drawing = r.drawing()
         if "autodiff_summary" in drawing.source.split("{", 1)[0]:
             raise ValueError(f"the graph has more nodes than max_nodes={options.max_nodes}: "
                              "pass max_nodes=None to step through it all, or collapse=True "
