@@ -3,7 +3,8 @@
 The package, in the order its imports run (each layer uses only those before it):
 ``core`` (the op table, Value and its generated operators, the tape, backward),
 ``transforms`` (gradients, grad, value_and_grad, gradcheck), ``explain`` (the backward
-pass as steps, text only), ``codegen`` (symbols, the engine's generated code,
+pass as steps, text only), ``labels`` (the one parser of nn's labels) and ``stepping`` (steps
+grouped per neuron or layer, text only), ``codegen`` (symbols, the engine's generated code,
 compile_grad) and ``render`` (draw, step-through frames).
 """
 

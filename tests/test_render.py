@@ -244,6 +244,22 @@ def test_labels_parse_as_nn_labels_them():
         assert neuron_part(label) == nn_labels.parse_label(label)
 
 
+def test_there_is_one_label_parser_and_nn_uses_it():
+    import re
+    from pathlib import Path
+
+    import autodiff
+    import nn
+
+    assert nn.parse_label is autodiff.parse_label and nn.LABEL_RE is autodiff.LABEL_RE
+    root = Path(autodiff.__file__).resolve().parent.parent
+    sources = [p for folder in ("autodiff", "nn") for p in (root / folder).rglob("*.py")]
+    regexes = [p.relative_to(root).as_posix() for p in sources
+               if re.search(r"re\.compile\(", p.read_text(encoding="utf-8"))
+               and "[bza]" in p.read_text(encoding="utf-8")]
+    assert regexes == ["autodiff/labels.py"]
+
+
 def test_nn_graphs_cluster_by_layer_and_neuron():
     source = draw(net(), group="neuron").source
     for cluster in ("cluster_layer0", "cluster_layer1_unit0", "cluster_layer1_unit1",
