@@ -115,7 +115,7 @@ picture = draw(E, group="neuron", flow=True, precision=3, highlight=[[w_hidden,
                product_node(w_hidden)]])
 folded = draw(E, group="neuron", collapse=True, precision=3)  # each neuron as one box
 for drawing in (picture, folded):
-    drawing.attr(label=SAMPLE_PASS, labelloc="t", fontsize="14")
+    drawing.attr(label=SAMPLE_PASS, labelloc="t", labeljust="l", fontsize="14")
 args.out.mkdir(parents=True, exist_ok=True)
 pictures = {"graph": picture, "neurons": folded}
 if shutil.which("dot"):
