@@ -292,5 +292,13 @@ def test_the_seed_network_steps_through_readably_at_1366_by_768(tmp_path):
         assert after == pytest.approx(before - 100)  # dragged 100 px to the left
         shot = browser.call("Page.captureScreenshot", format="png")["data"]
         (tmp_path / "seed-step.png").write_bytes(__import__("base64").b64decode(shot))
+
+        by_layer = e.save_frames(tmp_path / "layers", group="neuron", precision=3,
+                                 step_by="layer")
+        browser.open(by_layer.as_uri())
+        browser.key("End", 35)  # the last frame: layer 1, δ(1) from δ(2)
+        browser.wait_for("document.getElementById('deltas').textContent.startsWith('δ(1)')")
+        assert "z1[2] = 0.0259" in browser.js("document.getElementById('deltas').textContent")
+        assert browser.js("document.querySelectorAll('#rows tr').length") > 4
     finally:
         browser.close()
