@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: test demo bench mutate lint clean generate
+.PHONY: test demo bench mutate lint clean generate pictures
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: $(INSTALLED)
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py
+
+# The pictures in docs/, each drawn from one backward pass that its caption names.
+pictures: $(INSTALLED)
+	$(BIN)/python demos/chain_rule.py --update-docs --out out/chain_rule
 
 mutate: $(INSTALLED)
 	$(BIN)/python tests/mutate.py

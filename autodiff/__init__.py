@@ -4,8 +4,9 @@ The package, in the order its imports run (each layer uses only those before it)
 ``core`` (the op table, Value and its generated operators, the tape, backward),
 ``transforms`` (gradients, grad, value_and_grad, gradcheck; forward mode: jvp, vjp,
 jacobian, hvp; count_rules), ``explain`` and ``explain_forward`` (the backward pass and
-the forward sweep as steps, text only), ``codegen`` (symbols, the engine's generated code,
-compile_grad) and ``render`` (draw, step-through frames).
+the forward sweep as steps, text only), ``labels`` (the one parser of nn's labels) and
+``stepping`` (steps grouped per neuron or layer, text only), ``codegen`` (symbols, the
+engine's generated code, compile_grad) and ``render`` (draw, step-through frames).
 """
 
 from .codegen.compile import compile_grad, compile_graph
@@ -16,9 +17,11 @@ from .core.tape import enable_grad, no_grad
 from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
 from .explain_forward import ForwardExplanation, explain_forward
+from .labels import LABEL_RE, LabelParts, parse_label
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
+from .stepping import GroupedStep, group_steps
 from .transforms.counting import count_rules
 from .transforms.forward import forward_tangents, hvp, jacobian, jvp, vjp
 from .transforms.functional import grad, value_and_grad
@@ -28,10 +31,11 @@ from .transforms.gradients import gradients
 Explanation.frame_writer = save_frames
 
 __all__ = [
-    "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
-    "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "Op", "Step", "Value",
-    "backward_passes", "compile_grad", "compile_graph", "count_rules", "creation_order",
-    "draw", "enable_grad", "explain", "explain_forward", "forward_tangents", "grad",
-    "gradcheck", "gradients", "hvp", "jacobian", "jvp", "no_grad", "save_frames",
-    "topological_order", "value_and_grad", "vjp", "zero_grad",
+    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
+    "Explanation", "ForwardExplanation", "GradcheckReport", "GradientOverflowError",
+    "GroupedStep", "LabelParts", "Op", "Step", "Value", "backward_passes", "compile_grad",
+    "compile_graph", "count_rules", "creation_order", "draw", "enable_grad", "explain",
+    "explain_forward", "forward_tangents", "grad", "gradcheck", "gradients", "group_steps",
+    "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames", "topological_order",
+    "value_and_grad", "vjp", "zero_grad",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,15 +186,34 @@ class Explanation:
     def save_frames(self, folder: str | Path, **draw_options: Any) -> Path:
         """One SVG per step and an ``index.html`` that pages through them (works offline).
 
-        ``draw_options`` go to :func:`autodiff.draw`. Returns the path of ``index.html``.
+        See :func:`autodiff.save_frames` (``step_by``, ``max_steps`` and ``draw`` options).
+        Returns the path of ``index.html``.
         """
         if Explanation.frame_writer is None:
             raise RuntimeError("save_frames needs autodiff.render (import autodiff)")
         return Explanation.frame_writer(self, folder, **draw_options)
 
 
+def _visible(c: str) -> str:
+    category = unicodedata.category(c)
+    if category in ("Cc", "Cf", "Cs", "Zl", "Zp"):  # controls, bidi overrides, surrogates
+        code = ord(c)
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+            else f"\\U{code:08x}"
+    return c
+
+
+def visible_text(text: str, keep: str = "") -> str:
+    """``text`` with control and format characters (bidi overrides; those not in ``keep``)
+    and lone surrogates shown as ``\\xNN`` / ``\\uHHHH``, so that no terminal escape, text
+    reordering or invalid UTF-8 gets through."""
+    if text.isprintable():
+        return text
+    return "".join(c if c in keep else _visible(c) for c in text)
+
+
 def _one_line(text: str) -> str:
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    return visible_text(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
 def _markdown_cell(text: str) -> str:

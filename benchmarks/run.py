@@ -2,8 +2,8 @@
 
 Usage: ``.venv/bin/python benchmarks/run.py [--quick]``. Each group of engines runs in a
 fresh process; the merged table is printed and written to benchmarks/results/latest.json,
-benchmarks/results/latest.md and README.md's Speed section. ``--quick`` shrinks every
-workload (a smoke test, not a result).
+benchmarks/results/latest.md and docs/benchmarks.md (linked from the README). ``--quick``
+shrinks every workload (a smoke test, not a result).
 """
 
 from __future__ import annotations
@@ -235,22 +235,32 @@ def main() -> None:
         (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
         markdown = report.markdown(results, COMMAND)
         (HERE / "results" / "latest.md").write_text(markdown + "\n")
-        _update_readme(markdown)
+        _update_docs(markdown)
 
 
-README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def _update_readme(markdown: str) -> None:
-    """Put the new table into README.md, between its bench markers."""
-    readme = HERE.parent / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    start, end = text.find(README_START), text.find(README_END)
+def _update_docs(markdown: str) -> None:
+    """Put the new table into docs/benchmarks.md, between its bench markers (atomically)."""
+    page = HERE.parent / "docs" / "benchmarks.md"
+    text = page.read_text(encoding="utf-8") if page.exists() else (
+        f"# Benchmarks\n\n{TABLE_START}\n{TABLE_END}\n")
+    start, end = text.find(TABLE_START), text.find(TABLE_END)
     if start < 0 or end < start:
-        print(f"README.md has no {README_START} ... {README_END} block: left unchanged")
+        print(f"{page} has no {TABLE_START} ... {TABLE_END} block: left unchanged")
         return
-    text = text[:start + len(README_START)] + "\n" + markdown + "\n" + text[end:]
-    readme.write_text(text, encoding="utf-8")
+    text = text[:start + len(TABLE_START)] + "\n" + markdown + "\n" + text[end:]
+    fd, temporary = tempfile.mkstemp(dir=page.parent, prefix=".benchmarks.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, page)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _importable(module: str) -> bool:

@@ -6,12 +6,14 @@ the seed does), takes one XOR sample, and for one output-layer weight and one hi
 weight prints each factor of the seed's equations twice: as the engine's graph holds it
 (a node's gradient, or a local derivative that ``explain`` reads off the op table) and in
 the seed's closed form. Then it writes the frames of the backward pass: open
-``DIR/frames/index.html`` and step through it with ← and →.
+``DIR/frames/index.html`` and step through it with ← and →. Without Graphviz's ``dot`` it
+prints everything and writes the pictures' DOT text instead.
 """
 
 # %% Set-up: the seed's network and one of its samples.
 import argparse
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -24,7 +26,7 @@ parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", type=Path, default=Path("out/chain_rule"),
                     help="folder for graph.svg and frames/ (default: out/chain_rule)")
 parser.add_argument("--update-docs", action="store_true",
-                    help="also write the README pictures docs/chain_rule_*.svg")
+                    help="also write the README pictures docs/*.svg (make pictures)")
 args, _ = parser.parse_known_args()
 
 np.random.seed(1)  # the seed's own initialisation
@@ -106,31 +108,54 @@ show(f"∂z1[{j}]/∂θ0[{i},{j}]", f"a0[{i}] = x[{i}]", local(product_node(w_hi
      x[i])
 show(f"∂E/∂θ0[{i},{j}]", f"δ1[{j}] · a0[{i}]", w_hidden.grad, delta1 * x[i])
 
-# %% The same for the whole batch, against nn's closed-form δ recursion (the seed's E).
-model.zero_grad()
-outputs = [model([float(v) for v in row]) for row in X]
+# %% Pictures of this one backward pass (sample 1 only), named in their captions.
+SAMPLE_PASS = (f"One backward pass: E = ½(a2 − y)² of the sample x = {x}, y = {y} alone, at the "
+               "seed's initial weights (np.random.seed(1))")
+picture = draw(E, group="neuron", flow=True, precision=3, highlight=[[w_hidden,
+               product_node(w_hidden)]])
+folded = draw(E, group="neuron", collapse=True, precision=3)  # each neuron as one box
+for drawing in (picture, folded):
+    drawing.attr(label=SAMPLE_PASS, labelloc="t", labeljust="l", fontsize="14")
+args.out.mkdir(parents=True, exist_ok=True)
+pictures = {"graph": picture, "neurons": folded}
+if shutil.which("dot"):
+    for name, drawing in pictures.items():
+        (args.out / f"{name}.svg").write_text(drawing.svg(), encoding="utf-8")
+    index = e.save_frames(args.out / "frames", group="neuron", precision=3)
+    print(f"\nWrote {args.out / 'graph.svg'}, {args.out / 'neurons.svg'} and {len(e.steps)} "
+          f"frames: open {index} and step through the pass with ← and →")
+else:
+    for name, drawing in pictures.items():
+        (args.out / f"{name}.dot").write_text(drawing.source, encoding="utf-8")
+    print(f"\nGraphviz's dot was not found, so no SVG and no step-through frames: wrote the DOT "
+          f"text {args.out / 'graph.dot'} and {args.out / 'neurons.dot'} (install Graphviz, "
+          f"then `dot -Tsvg {args.out / 'graph.dot'} -o graph.svg`)")
+
+# %% The same for the whole batch, on a fresh copy of the network (so that the sample's
+# gradients above stay one sample's), against nn's closed-form δ recursion (the seed's E).
+batch_model = nn.MLP.from_weights([theta0, theta1])
+outputs = [batch_model([float(v) for v in row]) for row in X]
 batch_E = nn.half_squared_error(outputs, [float(t) for t in Y])
 batch_E.backward()
 closed = nn.delta_backprop([theta0, theta1], X, Y)
 grads = [np.array([[n.w[i].grad for n in layer.neurons] for i in range(layer.nin)])
-         for layer in model.layers]
+         for layer in batch_model.layers]
 worst = max(float(np.max(np.abs(g - c))) for g, c in zip(grads, closed.weight_grads, strict=True))
 print(f"\nWhole batch (4 samples): E = {batch_E.data:.10f} (closed form {closed.loss:.10f}); "
       f"largest |∂E/∂Θ graph − closed form| = {worst:.1e}")
 failures += worst > 1e-12
 
-# %% Pictures: the sample's graph after backward, and one frame per backward step.
-args.out.mkdir(parents=True, exist_ok=True)
-picture = draw(E, group="neuron", flow=True, precision=3, highlight=[[w_hidden,
-               product_node(w_hidden)]])
-(args.out / "graph.svg").write_text(picture.svg(), encoding="utf-8")
-index = e.save_frames(args.out / "frames", group="neuron", precision=3)
-print(f"\nWrote {args.out / 'graph.svg'} and {len(e.steps)} frames: open {index}")
-folded = draw(E, group="neuron", collapse=True, precision=3)  # each neuron as one box
-(args.out / "neurons.svg").write_text(folded.svg(), encoding="utf-8")
+# %% The README's pictures (--update-docs, run by `make pictures`): each from one pass.
 if args.update_docs:
+    if not shutil.which("dot"):
+        sys.exit("--update-docs needs Graphviz's dot")
     docs = Path(__file__).resolve().parent.parent / "docs"
-    for name, drawing in (("chain_rule_graph.svg", picture), ("chain_rule_neurons.svg", folded)):
+    deltas = nn.draw_deltas(nn.MLP.from_weights([theta0, theta1]), X, Y, precision=3,
+                            caption="One backward pass: E = Σ ½(a − y)² over the batch of all "
+                                    "4 XOR samples, at the seed's initial weights "
+                                    "(np.random.seed(1))")
+    for name, drawing in (("chain_rule_graph.svg", picture), ("chain_rule_neurons.svg", folded),
+                          ("deltas_batch.svg", deltas)):
         (docs / name).write_text(drawing.svg(), encoding="utf-8")
         print(f"Wrote {docs / name}")
 if failures:

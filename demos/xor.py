@@ -5,7 +5,8 @@ seed's numpy code does (np.random.seed(1) initial weights, no biases, 60000 epoc
 full-batch gradient descent with learning rate 1 on E = Σ ½(a − y)²), but every gradient
 comes from the scalar engine's backward(). It prints what the seed prints, at full
 precision, and checks it against reference/seed_xor.json; then it shows the first step's δ
-from the engine beside the closed-form recursion's, and draws one sample's gradient graph.
+from the engine beside the closed-form recursion's, draws one sample's gradient graph and
+writes its step-through page (open the ``index.html`` it names).
 
 Settings from the environment (for quick runs): XOR_EPOCHS (default 60000), XOR_REPORT_EVERY
 (10000), DEMO_OUT (the output folder, default out/).
@@ -40,6 +41,9 @@ theta1 = 2 * np.random.random((4, 1)) - 1
 model = nn.MLP.from_weights([theta0, theta1], biases=None, activation="sigmoid")
 print(f"The seed's network on the engine: {model}")
 print(f"{EPOCHS} epochs of full-batch gradient descent, learning rate 1, E = Σ ½(a − y)²")
+print("Two numbers, as in the seed: the progress bar shows the loss being minimised, "
+      "E = Σ½(a−y)² over the 4 samples; each `Error:` line is the seed's own printout, the "
+      "mean |a − y| over the 4 samples (a different number, on purpose).")
 
 # %% Train. Each epoch: forward the 4 samples through the scalar graph, backward(), Θ -= ∂E/∂Θ.
 # Like the seed, print the mean absolute error of the forward pass every REPORT_EVERY epochs.
@@ -114,7 +118,11 @@ OUT.mkdir(parents=True, exist_ok=True)
 if shutil.which("dot"):
     path = OUT / "xor_sample0_graph.svg"
     path.write_text(drawing.svg(), encoding="utf-8")
+    page = ad.explain(loss).save_frames(OUT / "xor_frames", group="neuron", precision=3)
     print(f"\nwrote {path}: the gradient graph of sample 0's loss (value and grad per node)")
+    print(f"\nStep through that backward pass, edge by edge (← →, zoom with + −): open {page}")
+    print("(the same pass one δ(l) at a time: explain(loss).save_frames(folder, "
+          "step_by='layer'); the seed's derivation: demos/seed_derivation.ipynb)")
 else:
     path = OUT / "xor_sample0_graph.dot"
     path.write_text(drawing.source, encoding="utf-8")

@@ -9,9 +9,10 @@ from .mlp import MLP
 from .module import Module
 from .optim import SGD
 from .train import History, eager_gradient_step, fit
+from .views import LayerDeltas, draw_deltas, layer_deltas
 
 __all__ = [
     "ACTIVATIONS", "LABEL_RE", "MLP", "SGD", "DeltaBackprop", "History", "LabelParts", "Layer",
-    "Module", "Neuron", "binary_cross_entropy", "delta_backprop", "eager_gradient_step", "fit",
-    "half_squared_error", "mse", "parse_label",
+    "LayerDeltas", "Module", "Neuron", "binary_cross_entropy", "delta_backprop", "draw_deltas",
+    "eager_gradient_step", "fit", "half_squared_error", "layer_deltas", "mse", "parse_label",
 ]

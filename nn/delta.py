@@ -18,7 +18,7 @@ With the sigmoid, ``f'(z) = a(1 − a)``, which is the seed's ``nonlin(a, deriv=
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -63,6 +63,10 @@ class DeltaBackprop:
     weight_grads: list[np.ndarray]
     bias_grads: list[np.ndarray] | None
     loss: float
+    #: ``error_grads[l]`` is ∂E/∂a(l+1) (δ(l+2) Θ(l+1)ᵀ, or a(L) − y for the output layer)
+    error_grads: list[np.ndarray] = field(default_factory=list)
+    #: ``slopes[l]`` is f'(z(l+1)), so that ``deltas[l] = error_grads[l] * slopes[l]``
+    slopes: list[np.ndarray] = field(default_factory=list)
 
 
 def delta_backprop(weights: Sequence[Any], X: Any, Y: Any, biases: Sequence[Any] | None = None,
@@ -107,10 +111,12 @@ def delta_backprop(weights: Sequence[Any], X: Any, Y: Any, biases: Sequence[Any]
 
     error = activations[-1] - y  # ∂E/∂a(L) for E = Σ ½(a(L) − y)²
     deltas: list[np.ndarray] = [np.empty(0)] * layers
+    errors, slopes = list(deltas), list(deltas)
     for k in range(layers - 1, -1, -1):
-        deltas[k] = error * _slope(zs[k], activations[k + 1], acts[k])
+        errors[k], slopes[k] = error, _slope(zs[k], activations[k + 1], acts[k])
+        deltas[k] = error * slopes[k]
         error = deltas[k] @ thetas[k].T  # ∂E/∂a(k) = δ(k+1) Θ(k)ᵀ
     weight_grads = [activations[k].T @ deltas[k] for k in range(layers)]
     bias_grads = None if bs is None else [d.sum(axis=0) for d in deltas]
     loss = float(0.5 * np.sum((activations[-1] - y) ** 2))
-    return DeltaBackprop(activations, zs, deltas, weight_grads, bias_grads, loss)
+    return DeltaBackprop(activations, zs, deltas, weight_grads, bias_grads, loss, errors, slopes)

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .checks import check_bool, check_callable, check_int, check_seed
 from .compiled import compiled_gradient_step
-from .losses import half_squared_error
+from .losses import binary_cross_entropy, half_squared_error, mse
 from .mlp import MLP
 from .optim import SGD
 
@@ -59,6 +59,11 @@ def eager_gradient_step(model: MLP, loss: Callable[[Any, Any], Any]) -> Gradient
     return step
 
 
+#: How the progress bar names the loss it shows, by loss function (else "loss").
+LOSS_NAMES: dict[Any, str] = {half_squared_error: "loss Σ½(a−y)²", mse: "loss mean (a−y)²",
+                              binary_cross_entropy: "loss BCE"}
+
+
 def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float = 0.1,
         loss: Callable[[Any, Any], Any] = half_squared_error, batch_size: int | None = None,
         *, momentum: float = 0.0, shuffle: bool = True, seed: int | None = None,
@@ -73,7 +78,8 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     its forward passes in sample order (``n`` floats, or ``n × M(L)`` for several
     outputs); print from it with ``tqdm.write`` to keep the bar intact.
 
-    The bar (tqdm, on stderr; ``progress=False`` hides it) shows the loss. Ctrl-C stops
+    The bar (tqdm, on stderr; ``progress=False`` hides it) shows the loss, named by its
+    formula (``loss Σ½(a−y)²`` for the seed's E). Ctrl-C stops
     after the current step and returns with ``interrupted=True``, keeping the weights
     trained so far; a second Ctrl-C interrupts at once.
 
@@ -120,7 +126,8 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
                     break
             epoch_loss = math.fsum(batch_losses) / len(batch_losses)
             history.losses.append(epoch_loss)
-            bar.set_postfix_str(f"loss={epoch_loss:.6g}", refresh=False)
+            bar.set_postfix_str(f"{LOSS_NAMES.get(loss, 'loss')}={epoch_loss:.6g}",
+                                refresh=False)
             bar.update(1)
             if on_epoch is not None and not stop.requested:
                 on_epoch(epoch, epoch_loss, np.array(outputs, dtype=float))

@@ -21,7 +21,19 @@ def test_passes_on_correct_functions():
 def test_order_two_checks_every_second_derivative():
     report = ad.gradcheck(smooth, 0.3, -1.2, order=2)
     assert report
-    assert [row.wrt for row in report.rows] == ["x0", "x1", "x0,x0", "x0,x1", "x1,x0", "x1,x1"]
+    a, b = smooth.__code__.co_varnames[:2]
+    assert [row.wrt for row in report.rows] == [a, b, f"{a},{a}", f"{a},{b}", f"{b},{a}",
+                                                f"{b},{b}"]
+
+
+def test_rows_are_named_after_the_parameters_of_f():
+    assert [r.wrt for r in ad.gradcheck(lambda a, b: a * b + a, 1.0, 2.0).rows] == ["a", "b"]
+    assert [r.wrt for r in ad.gradcheck(lambda *xs: xs[0] * xs[1], 1.0, 2.0).rows] == [
+        "xs[0]", "xs[1]"]
+    assert [r.wrt for r in ad.gradcheck(lambda w, *rest: w * rest[0], 1.0, 2.0).rows] == [
+        "w", "rest[0]"]
+    report = ad.gradcheck(lambda a, b: a * b, 1.0, 2.0)
+    assert "| a |" in report._repr_markdown_() and "| b |" in report._repr_markdown_()
 
 
 @pytest.fixture
@@ -37,7 +49,7 @@ def test_fails_on_a_deliberately_wrong_rule(broken_sin):
     report = ad.gradcheck(lambda x: x.sin() * 2.0, 0.4)
     assert not report
     (row,) = report.failures
-    assert row.wrt == "x0"
+    assert row.wrt == "x"
     assert row.analytic == pytest.approx(2 * 1.001 * math.cos(0.4), rel=1e-12)
     assert row.numeric == pytest.approx(2 * math.cos(0.4), rel=1e-8)
     assert "1 disagree" in str(report) and "NO" in str(report)
@@ -58,7 +70,8 @@ def test_report_shows_a_row_per_input():
     text = str(ad.gradcheck(smooth, 0.3, -1.2))
     lines = text.splitlines()
     assert "all agree" in lines[0] and "analytic" in lines[1] and "numeric" in lines[1]
-    assert lines[2].startswith("x0") and lines[3].startswith("x1") and len(lines) == 4
+    a, b = smooth.__code__.co_varnames[:2]
+    assert lines[2].startswith(a) and lines[3].startswith(b) and len(lines) == 4
     assert lines[2].split()[-1] == "yes"
 
 

@@ -143,3 +143,23 @@ def test_chain_rule_demo_runs_and_writes_the_frames(tmp_path):
     frames = sorted((tmp_path / "frames").glob("step-*.svg"))
     assert (tmp_path / "frames" / "index.html").exists() and len(frames) > 20
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_chain_rule_demo_runs_without_dot_printing_the_text_and_writing_dot(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(tmp_path / "no-dot-here")}
+    run = subprocess.run([sys.executable, str(ROOT / "demos" / "chain_rule.py"), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "∂E/∂θ0[" in run.stdout and "MISMATCH" not in run.stdout
+    assert "dot was not found" in run.stdout
+    assert (tmp_path / "out" / "graph.dot").read_text(encoding="utf-8").startswith("digraph")
+    assert not (tmp_path / "out" / "frames").exists()
+
+
+def test_control_characters_in_labels_stay_out_of_the_text_table():
+    x = Value(1.0, "x\x1b[31m\x07\x00\u202e")
+    text = explain(x * 2.0).to_text()
+    assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
+    assert "\\x1b[31m\\x07\\x00" in text
+    assert all(c.isprintable() or c == "\n" for c in text)

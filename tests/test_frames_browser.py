@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -185,7 +186,7 @@ def test_the_page_pages_through_the_frames_in_a_real_browser(tmp_path):
         browser.click("next")
         assert shown() == ("step-002.svg", f"3 / {n}")
         assert browser.js("document.getElementById('title').textContent").startswith(
-            "steps[2]: ")
+            f"step 3 of {n}: ")
         browser.key("ArrowLeft", 37)
         assert shown() == ("step-001.svg", f"2 / {n}")
         browser.key("End", 35)
@@ -196,5 +197,108 @@ def test_the_page_pages_through_the_frames_in_a_real_browser(tmp_path):
         assert shown() == ("step-000.svg", f"1 / {n}")
         rows = browser.js("document.querySelectorAll('#rows tr').length")
         assert rows == len(e.steps[0].contributions)
+    finally:
+        browser.close()
+
+
+def seed_network_loss() -> Value:
+    """The seed's 3-4-1 network (np.random.seed(1) weights) on sample x = [0, 1, 1], y = 1."""
+    import numpy as np
+
+    import nn
+
+    np.random.seed(1)
+    model = nn.MLP.from_weights([2 * np.random.random((3, 4)) - 1,
+                                 2 * np.random.random((4, 1)) - 1])
+    loss = nn.half_squared_error(model([0.0, 1.0, 1.0]), 1.0)
+    loss.label = "E"
+    return loss
+
+
+def focused_labels(svg: Path) -> tuple[float, list[tuple[float, float, float, str]]]:
+    """(viewBox width, [(x, y, font size, text)]) of the step's labels, in viewBox units,
+    read from the frame's SVG file itself (not from the page's data)."""
+    ns = "{http://www.w3.org/2000/svg}"
+    root = ET.parse(svg).getroot()
+    graph = next(g for g in root.iter(f"{ns}g") if g.get("id") == "graph0")
+    tx, ty = (float(v) for v in re.findall(r"translate\(([-\d.]+) ([-\d.]+)\)",
+                                            graph.get("transform"))[0])
+    labels = [(float(t.get("x")) + tx, float(t.get("y")) + ty, float(t.get("font-size")), t.text)
+              for g in root.iter(f"{ns}g") if g.get("class") == "edge"
+              for t in g.iter(f"{ns}text") if t.get("fill") == "#e8710a"]
+    return float(root.get("viewBox").split()[2]), labels
+
+
+@needs_dot
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
+def test_the_seed_network_steps_through_readably_at_1366_by_768(tmp_path):
+    e = explain(seed_network_loss())
+    n = len(e.steps)
+    folder = tmp_path / "frames"
+    index = e.save_frames(folder, group="neuron", precision=3)
+    browser = Chromium(tmp_path / "profile")
+    try:
+        browser.open(index.as_uri())
+        browser.call("Emulation.setDeviceMetricsOverride", width=1366, height=768,
+                     deviceScaleFactor=1, mobile=False)
+        assert browser.js("[innerWidth, innerHeight]") == [1366, 768]
+
+        def check_step(k: int) -> None:
+            browser.wait_for(f"document.getElementById('counter').textContent === "
+                             f"'{k + 1} / {n}' && document.getElementById('frame').complete")
+            src = browser.js("document.getElementById('frame').getAttribute('src')")
+            assert src == f"step-{k:03d}.svg"
+            rect = browser.js("(() => { const r = document.getElementById('frame')"
+                              ".getBoundingClientRect(); return [r.left, r.top, r.width]; })()")
+            width, labels = focused_labels(folder / src)
+            assert labels, f"step {k + 1} shows no label on its edges"
+            scale = rect[2] / width  # CSS px per viewBox unit, as the browser draws it
+            for _, _, size, text in labels:
+                assert size * scale >= 11, f"step {k + 1}: {text!r} is {size * scale:.1f} px"
+            first = e.steps[k].contributions[0].operand + ":"
+            x, y, size, text = next(label for label in labels if label[3].startswith(first))
+            left, top = rect[0] + x * scale, rect[1] + y * scale
+            assert 0 <= left <= 1366 and size * scale <= top <= 768, (k, text, left, top)
+
+        check_step(0)
+        for _ in range(n // 2):
+            browser.key("ArrowRight", 39)
+        check_step(n // 2)
+        browser.click("last")
+        check_step(n - 1)
+        browser.click("prev")
+        check_step(n - 2)
+        browser.key("Home", 36)
+        check_step(0)
+
+        def zoom() -> str:
+            return browser.js("document.getElementById('zoom').textContent")
+
+        browser.click("zoom-one")
+        assert zoom() == "100%"
+        browser.click("zoom-in")
+        assert zoom() == "125%"
+        browser.key("-", 189)
+        assert zoom() == "100%"
+        browser.key("0", 48)  # the whole graph: smaller than 100%
+        assert int(zoom().rstrip("%")) < 100
+        browser.click("zoom-one")
+        assert zoom() == "100%"
+        before = browser.js("parseFloat(document.getElementById('frame').style.left)")
+        for kind, x in (("mousePressed", 900), ("mouseMoved", 800), ("mouseReleased", 800)):
+            browser.call("Input.dispatchMouseEvent", type=kind, x=x, y=400, button="left",
+                         clickCount=1)
+        after = browser.js("parseFloat(document.getElementById('frame').style.left)")
+        assert after == pytest.approx(before - 100)  # dragged 100 px to the left
+        shot = browser.call("Page.captureScreenshot", format="png")["data"]
+        (tmp_path / "seed-step.png").write_bytes(__import__("base64").b64decode(shot))
+
+        by_layer = e.save_frames(tmp_path / "layers", group="neuron", precision=3,
+                                 step_by="layer")
+        browser.open(by_layer.as_uri())
+        browser.key("End", 35)  # the last frame: layer 1, δ(1) from δ(2)
+        browser.wait_for("document.getElementById('deltas').textContent.startsWith('δ(1)')")
+        assert "z1[2] = 0.0259" in browser.js("document.getElementById('deltas').textContent")
+        assert browser.js("document.querySelectorAll('#rows tr').length") > 4
     finally:
         browser.close()

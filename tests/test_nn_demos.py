@@ -29,6 +29,10 @@ def test_xor_demo_prints_the_seeds_figures_and_writes_the_graph(tmp_path, monkey
     graph = tmp_path / ("xor_sample0_graph.svg" if shutil.which("dot") else
                         "xor_sample0_graph.dot")
     assert graph.exists() and "θ0[0,0]" in graph.read_text(encoding="utf-8")
+    assert "Σ½(a−y)²" in out and "mean |a − y|" in out  # the two numbers are told apart
+    if shutil.which("dot"):
+        page = tmp_path / "xor_frames" / "index.html"
+        assert page.exists() and out.rstrip().splitlines()[-2].endswith(str(page))
 
 
 def test_moons_demo_trains_and_writes_both_pictures(tmp_path, monkeypatch, capsys):

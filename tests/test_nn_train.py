@@ -213,7 +213,7 @@ def test_fit_zero_epochs_changes_nothing():
 def test_progress_bar_shows_the_loss(capsys):
     nn.fit(nn.MLP(2, [1], seed=0), XOR_X, XOR_Y, epochs=3, progress=True)
     err = capsys.readouterr().err
-    assert "loss=" in err and "3/3" in err
+    assert "loss Σ½(a−y)²=" in err and "3/3" in err  # named: the seed's E, not its Error:
 
 
 def test_a_compiled_step_refuses_data_other_than_the_traced_batch():

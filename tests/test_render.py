@@ -183,7 +183,7 @@ def test_step_shows_the_explained_step_and_pending_gradients():
     out = small()[2]
     e = explain(out)
     first = draw(out, step=0).source
-    assert "steps[0] of 4" in first and "grad —" in first  # inputs not reached yet
+    assert "step 1 of 4" in first and "grad —" in first  # inputs not reached yet
     last = draw(out, step=len(e.steps) - 1).source
     assert "grad —" not in last
     assert 'label="u: ×-3 = -0.212"' in last  # u × v sends v × upstream to u
@@ -194,7 +194,7 @@ def test_flow_thickens_edges_by_contribution_and_colours_by_sign():
     out = x * 10.0 - x * 0.1
     out.backward()
     source = draw(out, flow=True).source
-    assert "penwidth=6.00" in source  # the largest flow
+    assert "penwidth=8.000000" in source  # the largest flow
     assert "#d93025" in source and "#1a73e8" in source  # negative and positive
 
 
@@ -242,6 +242,22 @@ def test_labels_parse_as_nn_labels_them():
     for label in ("θ0[2,1]", "θ12[0,3]", "b2[0]", "z1[3]", "a1[0]", "a0[2]", "z0[1]",
                   "w[1]", "a1[0", "θ1[2]"):
         assert neuron_part(label) == nn_labels.parse_label(label)
+
+
+def test_there_is_one_label_parser_and_nn_uses_it():
+    import re
+    from pathlib import Path
+
+    import autodiff
+    import nn
+
+    assert nn.parse_label is autodiff.parse_label and nn.LABEL_RE is autodiff.LABEL_RE
+    root = Path(autodiff.__file__).resolve().parent.parent
+    sources = [p for folder in ("autodiff", "nn") for p in (root / folder).rglob("*.py")]
+    regexes = [p.relative_to(root).as_posix() for p in sources
+               if re.search(r"re\.compile\(", p.read_text(encoding="utf-8"))
+               and "[bza]" in p.read_text(encoding="utf-8")]
+    assert regexes == ["autodiff/labels.py"]
 
 
 def test_nn_graphs_cluster_by_layer_and_neuron():

@@ -15,11 +15,12 @@ and ``|`` have no meaning inside HTML-like labels and stay as written.
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator
 from typing import Any
 
 import graphviz
+
+from ..explain import visible_text
 
 INSTALL_HINT = ("install Graphviz, which provides it: `apt-get install graphviz` (Debian/Ubuntu), "
                 "`brew install graphviz` (macOS), `conda install graphviz`, or see "
@@ -76,21 +77,9 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "<BR/>
              "\\": "\\\\"}  # and shows two backslashes as one
 
 
-def _visible(c: str) -> str:
-    code = ord(c)
-    if (code < 0x20 and c not in "\t\n") or 0x7F <= code < 0xA0:
-        return f"\\x{code:02x}"
-    if 0xD800 <= code < 0xE000:  # a lone surrogate cannot be written as UTF-8
-        return f"\\u{code:04x}"
-    return c
-
-
 def _clean(text: str) -> str:
     """Newlines normalised; control characters and lone surrogates made visible."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if text.isprintable():
-        return text
-    return "".join(_visible(c) for c in text)
+    return visible_text(text.replace("\r\n", "\n").replace("\r", "\n"), keep="\t\n")
 
 
 def html_text(text: str) -> str:
@@ -103,10 +92,8 @@ def plain_text(text: str) -> str:
     return graphviz.escape(_clean(text))
 
 
-def number(x: Any, precision: int) -> str:
-    """A float shown with ``precision`` significant digits (``-0`` shown as ``0``)."""
-    if not isinstance(x, float):
-        x = float(x)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    return f"{x + 0.0:.{precision}g}"
+def tooltip_text(text: str) -> str:
+    """``text`` for a tooltip, shown as written: Graphviz reads tooltips as escStrings twice
+    (``\\N`` would become the node's name) and as XML (``&amp;`` would become ``&``)."""
+    return graphviz.nohtml(_clean(text).replace("\\", "\\" * 4).replace("&", "&amp;"))
+

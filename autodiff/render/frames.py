@@ -1,24 +1,39 @@
-"""Frames of a backward pass: one SVG per explained step and an offline HTML pager over them.
+"""Frames of a backward pass: one SVG per step, all from one layout, and an offline HTML page.
 
-The page is one self-contained file (no network, no CDN): ← / → (and Home / End) or the
-buttons move between frames; ``index.html#k`` opens at step k.
+The page (``page/index.html``, package data) is one self-contained file, no network: ← / →
+(Home / End) or the buttons step, + / − / 0 / 1, the wheel and dragging zoom and pan, and
+each step is centred on the edges it sends its gradient along. ``index.html#k`` opens at
+step k. Writing loses nothing: every file goes to a temporary name first and is
+``os.replace``d into place once all of them are written, ``index.html`` last; the folder's
+manifest lists what the previous run wrote, and only those files are ever removed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
+import os
 import re
+import tempfile
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..explain import number
-from .graph import draw_step
+from ..stepping import group_steps
+from .restyle import FrameSheet
 
 if TYPE_CHECKING:
     from ..explain import Explanation
+    from ..stepping import GroupedStep
 
 FRAME_NAME = re.compile(r"step-\d+\.svg")
+MANIFEST = "frames-manifest.json"
+WRITER = "autodiff.save_frames"
+OP_HEADER = ["input", "local derivative (op table)", "local", "× upstream", "= contribution",
+             "input's grad so far"]
+GROUP_HEADER = ["input", "contributions summed", "Σ contribution", "input's grad so far"]
 
 
 def frame_names(count: int) -> list[str]:
@@ -27,121 +42,139 @@ def frame_names(count: int) -> list[str]:
     return [f"step-{k:0{width}d}.svg" for k in range(count)]
 
 
-def save_frames(explanation: Explanation, folder: str | Path, **draw_options: Any) -> Path:
-    """Write ``step-NNN.svg`` for every step and ``index.html``; return the page's path."""
+def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str = "op",
+                max_steps: int = 500, **draw_options: Any) -> Path:
+    """Write ``step-NNN.svg`` for every step and ``index.html``; return the page's path.
+
+    ``step_by``: "op" (one frame per explained step), "neuron" or "layer" (an ``nn``
+    network's steps grouped; per layer, each frame is one δ(l) of the seed's recursion).
+    ``max_steps``: a pass with more frames than this raises ValueError before anything is
+    written. ``draw_options`` go to :func:`autodiff.draw` (not ``step`` or ``highlight``).
+    """
     if not isinstance(folder, (str, Path)):
         raise TypeError(f"folder must be a str or Path, got {type(folder).__name__}")
-    steps = explanation.steps
-    if not steps:
+    if isinstance(max_steps, bool) or not isinstance(max_steps, int):
+        raise TypeError(f"max_steps must be an int, got {type(max_steps).__name__}")
+    if max_steps < 1:
+        raise ValueError(f"max_steps must be at least 1, got {max_steps}")
+    for refused in ("step", "highlight"):
+        if refused in draw_options:
+            raise TypeError(f"save_frames draws every step itself: {refused}= is not an option")
+    if not explanation.steps:
         raise ValueError(f"{explanation.name(explanation.output)!r} is a leaf: its backward "
                          "pass has no steps to draw")
+    groups = group_steps(explanation, step_by)
+    if len(groups) > max_steps:
+        raise ValueError(f"this backward pass has {len(groups)} steps (step_by={step_by!r}), "
+                         f"more than max_steps={max_steps}: pass a larger max_steps, "
+                         "step_by='layer' for an nn network, or explain a smaller graph")
     folder = Path(folder)
+    names = frame_names(len(groups))
+    earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
+    sheet = FrameSheet(explanation, groups, **draw_options)  # runs dot, once; may raise
+    precision = sheet.p
+    records, pending = [], []
     folder.mkdir(parents=True, exist_ok=True)
-    names = frame_names(len(steps))
-    for old in folder.glob("step-*.svg"):  # frames of an earlier, longer pass
-        if FRAME_NAME.fullmatch(old.name) and old.name not in names:
-            old.unlink()
-    precision = draw_options.get("precision", 4)
-    frames = []
-    for step, name in zip(steps, names, strict=True):
-        drawing = draw_step(explanation, step.index, **draw_options)
-        (folder / name).write_text(drawing.pipe(format="svg", encoding="utf-8"),
-                                   encoding="utf-8")
-        frames.append({
-            "file": name,
-            "title": (f"steps[{step.index}]: {explanation.name(step.node)} = "
-                      f"{explanation.expression(step.node, precision)} sends its gradient "
-                      f"{number(step.upstream, precision)} back"),
-            "rows": [[explanation.name(c.input), f"∂/∂{c.operand} = {c.formula}",
-                      number(c.local_derivative, precision), number(step.upstream, precision),
-                      number(c.contribution, precision), number(c.running_sum, precision)]
-                     for c in step.contributions]})
-    title = (f"Backward pass of {explanation.name(explanation.output)} = "
-             f"{number(explanation.output.data, precision)}")
-    page = folder / "index.html"
-    page.write_text(_page(title, frames), encoding="utf-8")
-    return page
+    try:
+        for group, name in zip(groups, names, strict=True):
+            title = _title(explanation, group, len(groups), precision)
+            frame = sheet.frame(group, title)
+            pending.append((_write_temporary(folder, name, frame.svg), name))
+            records.append({"file": name, "title": title, "focus": frame.focus,
+                            "anchor": frame.anchor,
+                            **_table(explanation, group, precision)})
+        title = (f"Backward pass of {explanation.name(explanation.output)} = "
+                 f"{number(explanation.output.data, precision)}: {len(groups)} steps"
+                 f"{'' if step_by == 'op' else f' by {step_by}'}")
+        listed = json.dumps({"writer": WRITER, "files": names}, indent=1)
+        pending.append((_write_temporary(folder, MANIFEST, listed), MANIFEST))
+        pending.append((_write_temporary(folder, "index.html",
+                                         _page(title, records, sheet.size)), "index.html"))
+    except BaseException:
+        for temporary, _ in pending:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+        raise
+    for temporary, name in pending:  # index.html last
+        os.replace(temporary, folder / name)
+    for stale in earlier - set(names):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / stale).unlink()
+    return folder / "index.html"
 
 
-def _page(title: str, frames: list[dict[str, Any]]) -> str:
-    data = json.dumps(frames, ensure_ascii=False).replace("<", "\\u003c")
-    values = {"title": html.escape(title), "frames": data}
+def _earlier_run(folder: Path, names: list[str]) -> set[str]:
+    """The frames an earlier save_frames listed in ``folder``'s manifest; refuses to write
+    over a file that no earlier run wrote."""
+    listed: set[str] = set()
+    manifest = folder / MANIFEST
+    if manifest.is_file():
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            data = None
+        if not isinstance(data, dict) or data.get("writer") != WRITER:
+            raise FileExistsError(f"{manifest} was not written by save_frames: choose "
+                                  "another folder")
+        listed = {n for n in data.get("files", []) if isinstance(n, str)
+                  and FRAME_NAME.fullmatch(n)}
+    ours = listed | ({"index.html", MANIFEST} if manifest.is_file() else set())
+    clashes = [n for n in names if (folder / n).exists() and n not in ours]
+    if clashes:
+        raise FileExistsError(f"{folder} already holds {', '.join(clashes[:3])}, which no "
+                              "earlier save_frames wrote there: choose another folder (or "
+                              "move those files) so that nothing of yours is overwritten")
+    return listed
+
+
+def _write_temporary(folder: Path, name: str, text: str) -> Path:
+    """``text`` in a new temporary file next to ``folder / name``, flushed to disk."""
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def _title(e: Explanation, group: GroupedStep, count: int, p: int) -> str:
+    head = f"step {group.index + 1} of {count}"
+    if len(group.steps) == 1:
+        step = group.steps[0]
+        return (f"{head}: {e.name(step.node)} = {e.expression(step.node, p)} sends its "
+                f"gradient {number(step.upstream, p)} back")
+    return (f"{head}: {group.describe()}, the per-op steps {group.first + 1} to "
+            f"{group.last + 1} of {len(e.steps)} taken together; {e.name(group.nodes[0])} "
+            f"receives {number(group.steps[0].upstream, p)}")
+
+
+def _table(e: Explanation, group: GroupedStep, p: int) -> dict[str, Any]:
+    deltas = ""
+    if group.deltas:
+        layer = group.key[0] if group.key else "?"
+        deltas = f"δ({layer}) = ∂E/∂z({layer}): " + ", ".join(
+            f"{e.name(z)} = {number(d, p)}" for z, d in group.deltas)
+    if len(group.steps) == 1:
+        step = group.steps[0]
+        rows = [[e.name(c.input), f"∂/∂{c.operand} = {c.formula}",
+                 number(c.local_derivative, p), number(step.upstream, p),
+                 number(c.contribution, p), number(c.running_sum, p)]
+                for c in step.contributions]
+        return {"header": OP_HEADER, "rows": rows, "deltas": deltas}
+    rows = [[e.name(s.input) + (" (inside)" if s.internal else ""), str(s.count),
+             number(s.contribution, p), number(s.running_sum, p)]
+            for s in sorted(group.contributions, key=lambda s: s.internal)]
+    return {"header": GROUP_HEADER, "rows": rows, "deltas": deltas}
+
+
+def _page(title: str, frames: list[dict[str, Any]], size: tuple[float, float]) -> str:
+    template = resources.files(__package__).joinpath("page/index.html").read_text("utf-8")
+    values = {"title": html.escape(title),
+              "frames": json.dumps(frames, ensure_ascii=False).replace("<", "\\u003c"),
+              "size": json.dumps(list(size))}
     # One pass, so a label that reads "{frames}" stays text.
-    return re.sub(r"\{(title|frames)\}", lambda m: values[m[1]], PAGE)
-
-
-PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-  body { font-family: Helvetica, Arial, sans-serif; margin: 1em 2em; color: #202124; }
-  nav { display: flex; gap: .5em; align-items: center; margin: .5em 0; }
-  button { font-size: 1em; padding: .3em .8em; }
-  #counter { min-width: 6em; text-align: center; font-variant-numeric: tabular-nums; }
-  #frame { max-width: 100%; border: 1px solid #dadce0; }
-  table { border-collapse: collapse; margin: .5em 0; }
-  td, th { border: 1px solid #dadce0; padding: .2em .6em; text-align: left; }
-  .hint { color: #5f6368; font-size: .9em; }
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-<nav>
-  <button id="first" title="first step (Home)">⏮</button>
-  <button id="prev" title="previous step (←)">◀ previous</button>
-  <span id="counter"></span>
-  <button id="next" title="next step (→)">next ▶</button>
-  <button id="last" title="last step (End)">⏭</button>
-  <span class="hint">keys: ← → Home End</span>
-</nav>
-<p id="title"></p>
-<table>
-  <thead><tr><th>input</th><th>local derivative (op table)</th><th>local</th>
-  <th>× upstream</th><th>= contribution</th><th>input's grad so far</th></tr></thead>
-  <tbody id="rows"></tbody>
-</table>
-<img id="frame" alt="the graph at this step">
-<script type="application/json" id="frames">{frames}</script>
-<script>
-"use strict";
-const frames = JSON.parse(document.getElementById("frames").textContent);
-const img = document.getElementById("frame");
-let current = 0;
-function show(k) {
-  current = Math.max(0, Math.min(frames.length - 1, k));
-  const frame = frames[current];
-  img.src = frame.file;
-  document.getElementById("counter").textContent = (current + 1) + " / " + frames.length;
-  document.getElementById("title").textContent = frame.title;
-  const body = document.getElementById("rows");
-  body.replaceChildren(...frame.rows.map(row => {
-    const tr = document.createElement("tr");
-    for (const cell of row) {
-      const td = document.createElement("td");
-      td.textContent = cell;
-      tr.appendChild(td);
-    }
-    return tr;
-  }));
-  document.getElementById("prev").disabled = current === 0;
-  document.getElementById("first").disabled = current === 0;
-  document.getElementById("next").disabled = current === frames.length - 1;
-  document.getElementById("last").disabled = current === frames.length - 1;
-  try { history.replaceState(null, "", "#" + current); } catch (e) { /* file: URLs may refuse */ }
-}
-document.getElementById("first").addEventListener("click", () => show(0));
-document.getElementById("prev").addEventListener("click", () => show(current - 1));
-document.getElementById("next").addEventListener("click", () => show(current + 1));
-document.getElementById("last").addEventListener("click", () => show(frames.length - 1));
-document.addEventListener("keydown", event => {
-  const moves = {ArrowLeft: current - 1, ArrowRight: current + 1,
-                 Home: 0, End: frames.length - 1};
-  if (event.key in moves) { event.preventDefault(); show(moves[event.key]); }
-});
-show(parseInt(location.hash.slice(1), 10) || 0);
-</script>
-</body>
-</html>
-"""
+    return re.sub(r"\{(title|frames|size)\}", lambda m: values[m[1]], template)

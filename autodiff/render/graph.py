@@ -15,13 +15,15 @@ from ..core.backward import topological_order
 from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
 from ..explain import Explanation, explain, number
+from ..labels import children_of, neuron_groups
 from ..transforms.gradients import value_operands
-from .drawing import Drawing, html_text, plain_text
-from .layout import Folding, children_of, fold_neurons, neuron_groups
-from .marks import Marks
+from .drawing import Drawing, html_text, plain_text, tooltip_text
+from .layout import Folding, fold_neurons
+from .marks import Marks, legend
 from .summary import summary
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
+FRAME_LABEL_SIZE = 14  # font size of a step's labels on the step-through frames
 GROUPS = (None, "layer", "neuron")
 COLORS = {"highlight": "#e8710a", "highlight_fill": "#fff3e0", "received": "#e6f4ea",
           "pending": "#9e9e9e", "op_fill": "#f1f3f4", "cluster": "#9aa0a6"}
@@ -41,6 +43,10 @@ class Options:
     max_nodes: int | None = 400
 
     def __post_init__(self) -> None:
+        for flag in ("show_grad", "flow", "why_zero", "collapse"):
+            if not isinstance(getattr(self, flag), bool):
+                raise TypeError(f"{flag} must be True or False, got "
+                                f"{type(getattr(self, flag)).__name__}: {getattr(self, flag)!r}")
         if self.rankdir not in RANKDIRS:
             raise ValueError(f"rankdir must be one of {RANKDIRS}, got {self.rankdir!r}")
         if isinstance(self.precision, bool) or not isinstance(self.precision, int) or not (
@@ -123,6 +129,8 @@ class _Renderer:
         self.folding = fold_neurons(self.order, self.children) if options.collapse \
             else Folding()
         self.groups = neuron_groups(self.order, self.children) if options.group else {}
+        self.grad_texts: dict[int, str] | None = None  # frames: each grad cell's widest text
+        self.edge_labels: dict[str, str] | None = None  # frames: each edge's step label
 
     # --- what a node shows ---------------------------------------------------------------
 
@@ -149,7 +157,9 @@ class _Renderer:
         grad = self.grad(node)
         fill = ""
         if self.options.show_grad:
-            if grad is None:
+            if self.grad_texts is not None:
+                cells.append(html_text(self.grad_texts[id(node)]))
+            elif grad is None:
                 cells.append('<FONT COLOR="#9e9e9e">grad —</FONT>')
             else:
                 cells.append(f"grad {html_text(number(grad, p))}")
@@ -163,6 +173,10 @@ class _Renderer:
             folded = self.folding.params.get(id(node))
             what = ", ".join(f"{n} {k}" for k, n in sorted(folded.items())) if folded else ""
             extra.append(f"neuron folded{f' with its {what}' if what else ''}")
+            z = self.folding.z.get(id(node))
+            if z is not None and self.options.show_grad and self.grad(z) is not None:
+                extra.append(f"δ = ∂{self.name(self.output)}/∂{z.label} = "
+                             f"{number(self.grad(z), p)}")
         reason = self.marks.zero_reason(node)
         if reason:
             extra.append(f"why 0: {reason}")
@@ -174,8 +188,9 @@ class _Renderer:
         label = (f'<<TABLE BORDER="{border}" COLOR="{color}" CELLBORDER="1" CELLSPACING="0" '
                  f'CELLPADDING="4"{bg}>{"".join(rows)}</TABLE>>')
         tooltip = f"{self.name(node)}: data {node.data!r}"
-        tooltip += f", grad {grad!r}" if self.options.show_grad else ""
-        return label, plain_text(tooltip)
+        if self.options.show_grad:
+            tooltip += f", grad {'—' if grad is None else repr(grad)}"
+        return label, tooltip_text(tooltip)
 
     def op_label(self, node: Value) -> str:
         op, p = node._op, self.options.precision
@@ -209,12 +224,14 @@ class _Renderer:
             bucket = buckets.setdefault(key, [])
             label, tooltip = self.record(node)
             bucket.append((f"v{i}", label, {"shape": "none", "margin": "0",
-                                            "tooltip": tooltip}))
+                                            "tooltip": tooltip, "id": f"v{i}"}))
             if node._op is not None and id(node) not in self.folding.box:
                 bucket.append((f"o{i}", plain_text(self.op_label(node)),
-                               self.marks.op_attributes(node)))
+                               {**self.marks.op_attributes(node), "id": f"o{i}"}))
         self._emit_nodes(g, buckets)
         self._emit_edges(g, shown)
+        if o.flow:
+            legend(g, self.marks.scale, o.precision)
         return g
 
     def _emit_nodes(self, g: Drawing, buckets: dict[Any, list]) -> None:
@@ -237,6 +254,7 @@ class _Renderer:
                             lg.node(name, label, **attrs)
 
     def _emit_edges(self, g: Drawing, shown: list[Value]) -> None:
+        o = self.options
         boxes: dict[int, dict[int, int]] = {}
         for node in shown:
             if node._op is None:
@@ -249,21 +267,27 @@ class _Renderer:
             for k, (position, parent) in enumerate(value_operands(node)):
                 attrs = self.marks.edge_attributes(node, k, OPERAND_NAMES[position], parent,
                                                    two)
-                g.edge(f"v{self.index[id(parent)]}", f"o{i}", **attrs)
-            g.edge(f"o{i}", f"v{i}", **self.marks.result_edge_attributes(node))
+                if self.edge_labels is not None:  # frames: room for the step's label
+                    attrs.update(label=plain_text(self.edge_labels.get(f"e{i}_{k}", "")),
+                                 fontsize=str(FRAME_LABEL_SIZE), fontcolor="transparent")
+                g.edge(f"v{self.index[id(parent)]}", f"o{i}", id=f"e{i}_{k}", **attrs)
+            g.edge(f"o{i}", f"v{i}", id=f"r{i}", **self.marks.result_edge_attributes(node))
         for node in self.order:  # a folded neuron: one edge per outside input
             box = self.folding.box.get(id(node))
             if box is None:
                 continue
-            for _, parent in value_operands(node):
+            for k, (_, parent) in enumerate(value_operands(node)):
                 if self.folding.box.get(id(parent)) is box or id(parent) in self.folding.hidden:
                     continue
                 uses = boxes.setdefault(id(box), {})
-                uses[id(parent)] = uses.get(id(parent), 0) + 1
+                n, flow = uses.get(id(parent), (0, 0.0))
+                uses[id(parent)] = (n + 1, flow + (self.marks.flow(node, k) if o.flow else 0))
         for box_id, uses in boxes.items():
             b = self.index[box_id]
-            for parent_id, n in uses.items():
-                g.edge(f"v{self.index[parent_id]}", f"v{b}", label=f"×{n}" if n > 1 else "")
+            for parent_id, (n, flow) in uses.items():  # flow: summed over the uses
+                attrs = self.marks.flow_attributes(flow) if o.flow else {}
+                g.edge(f"v{self.index[parent_id]}", f"v{b}", id=f"b{b}_{self.index[parent_id]}",
+                       label=f"×{n}" if n > 1 else "", **attrs)
 
 
 __all__ = ["Drawing", "Options", "draw", "draw_step"]

@@ -3,75 +3,17 @@
 The ``nn`` package labels its Values in the seed's notation (layer 0 = inputs, Θ(k) maps
 layer k to k + 1): ``θk[i,j]`` is the weight from unit i of layer k to unit j of layer
 k + 1, ``b{l}[j]`` the bias, ``z{l}[j]`` the pre-activation and ``a{l}[j]`` the activation of
-unit j of layer l, and ``a0[i]`` an input. :data:`NN_LABEL` reads those labels back here,
-so that autodiff does not depend on nn.
+unit j of layer l, and ``a0[i]`` an input. :func:`autodiff.labels.parse_label` (the one
+parser, which nn uses too) reads those labels back, so that autodiff does not depend on nn.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from ..core.value import Value
-
-#: One regex for the nn labels: a weight ``θk[i,j]`` (groups ``weight_layer``, ``source``,
-#: ``weight_unit``) or ``b``/``z``/``a`` with a layer and a unit (``kind``, ``layer``, ``unit``).
-NN_LABEL = re.compile(
-    r"^(?:θ(?P<weight_layer>\d+)\[(?P<source>\d+),(?P<weight_unit>\d+)\]"
-    r"|(?P<kind>[bza])(?P<layer>\d+)\[(?P<unit>\d+)\])$")
-
-
-class NeuronPart(NamedTuple):
-    """What an nn label says: ``kind`` (θ, b, z, a) and the ``layer``/``unit`` it belongs to."""
-
-    kind: str
-    layer: int
-    unit: int
-
-
-def neuron_part(label: str) -> NeuronPart | None:
-    """The neuron a label names: ``θk[i,j]`` → ``("θ", k + 1, j)``, ``z1[3]`` → ``("z", 1, 3)``."""
-    match = NN_LABEL.match(label)
-    if match is None:
-        return None
-    if match["weight_layer"] is not None:
-        return NeuronPart("θ", int(match["weight_layer"]) + 1, int(match["weight_unit"]))
-    layer = int(match["layer"])
-    if layer == 0 and match["kind"] != "a":
-        return None
-    return NeuronPart(match["kind"], layer, int(match["unit"]))
-
-
-def children_of(order: list[Value]) -> dict[int, list[Value]]:
-    """For each node id, the nodes that use it (once per use, so ``a*a`` lists ``a*a`` twice)."""
-    children: dict[int, list[Value]] = {id(node): [] for node in order}
-    for node in order:
-        for parent in node.parents:
-            children[id(parent)].append(node)
-    return children
-
-
-def neuron_groups(order: list[Value], children: dict[int, list[Value]]
-                  ) -> dict[int, tuple[int, int]]:
-    """``(layer, unit)`` for every node that belongs to one neuron.
-
-    Labelled nodes say it themselves; an unlabelled op node (a product θ·a, a partial sum)
-    belongs to the neuron all of its users belong to.
-    """
-    groups: dict[int, tuple[int, int]] = {}
-    for node in reversed(order):  # users before the nodes they use
-        part = neuron_part(node.label)
-        if part is not None:
-            groups[id(node)] = (part.layer, part.unit)
-            continue
-        if node._op is None:
-            continue
-        owners = {groups.get(id(child)) for child in children[id(node)]}
-        if len(owners) == 1 and None not in owners:
-            groups[id(node)] = owners.pop()
-    return groups
+from ..labels import parse_label as neuron_part
 
 
 @dataclass
@@ -82,6 +24,7 @@ class Folding:
     box: dict[int, Value] = field(default_factory=dict)
     hidden: set[int] = field(default_factory=set)
     params: dict[int, Counter[str]] = field(default_factory=dict)
+    z: dict[int, Value] = field(default_factory=dict)  # each box's pre-activation z{l}[j]
 
 
 def fold_neurons(order: list[Value], children: dict[int, list[Value]]) -> Folding:
@@ -99,7 +42,10 @@ def fold_neurons(order: list[Value], children: dict[int, list[Value]]) -> Foldin
         owners = {id(folding.box[id(c)]) if id(c) in folding.box else None
                   for c in children[id(node)]}
         if len(owners) == 1 and None not in owners:
-            folding.box[id(node)] = folding.box[owners.pop()]
+            box = folding.box[owners.pop()]
+            folding.box[id(node)] = box
+            if part is not None and part.kind == "z":
+                folding.z[id(box)] = node
     for node in order:
         part = neuron_part(node.label)
         if node._op is not None or part is None or part.kind not in "θb":

@@ -18,6 +18,16 @@ from ..transforms.gradients import local_partials, value_operands
 
 HIGHLIGHT, HIGHLIGHT_FILL, OP_FILL = "#e8710a", "#fff3e0", "#f1f3f4"
 POSITIVE, NEGATIVE, ZERO = "#1a73e8", "#d93025", "#bdc1c6"
+MAX_PENWIDTH = 8.0
+
+
+def flow_width(size: float) -> float:
+    """Edge width for a flow of ``size`` = |flow| / largest |flow| (in [0, 1]): 1 for no flow,
+    ``MAX_PENWIDTH`` for the largest, on a log scale (two decades halve the extra width), so
+    it grows strictly with |flow| and a vanishing gradient stays visible but thin."""
+    if not size > 0:
+        return 1.0
+    return 1.0 + (MAX_PENWIDTH - 1.0) / (1.0 + math.log10(1.0 / min(size, 1.0)) / 2.0)
 
 
 def _parse_highlight(r: Any, highlight: Any) -> tuple[set[int], set[tuple[int, int]]]:
@@ -64,8 +74,10 @@ class Marks:
                            and r.output.grad != 0)
         self.scale = 0.0
         if o.flow:
-            self.scale = max((abs(self.flow(node, i)) for node in r.order if node._op is not None
-                              for i in range(len(value_operands(node)))), default=0.0)
+            flows = [abs(self.flow(node, i)) for node in r.order if node._op is not None
+                     for i in range(len(value_operands(node)))]
+            flows += [abs(r.grad(node) or 0.0) for node in r.order if node._op is not None]
+            self.scale = max(flows, default=0.0)
             self.scale = self.scale if math.isfinite(self.scale) else 0.0
 
     def partials(self, node: Value) -> list[float]:
@@ -151,7 +163,7 @@ class Marks:
             attrs.update(style="dashed", color=ZERO)
             label = (f"{label}: " if label else "") + "∂ = 0"
         elif self.r.options.flow:
-            attrs.update(self._flow_attributes(self.flow(node, i)))
+            attrs.update(self.flow_attributes(self.flow(node, i)))
             label = (f"{label}: " if label else "") + number(self.flow(node, i), p)
         if label:
             attrs["label"] = label
@@ -164,14 +176,14 @@ class Marks:
         if self.r.step is not None and self.r.step.node is node:
             return {"color": HIGHLIGHT, "penwidth": "2.5", "dir": "back"}
         if self.r.options.flow:
-            return self._flow_attributes(self.r.grad(node) or 0.0)
+            return self.flow_attributes(self.r.grad(node) or 0.0)
         return {}
 
-    def _flow_attributes(self, g: float) -> dict[str, str]:
+    def flow_attributes(self, g: float) -> dict[str, str]:
         if not math.isfinite(g) or self.scale == 0 or g == 0:
             return {"color": ZERO, "penwidth": "1"}
-        size = abs(g) / self.scale
-        return {"color": POSITIVE if g > 0 else NEGATIVE, "penwidth": f"{1 + 5 * size:.2f}"}
+        return {"color": POSITIVE if g > 0 else NEGATIVE,
+                "penwidth": f"{flow_width(abs(g) / self.scale):.6f}"}
 
     def step_title(self) -> str:
         r, step = self.r, self.r.step
@@ -179,6 +191,24 @@ class Marks:
         sent = ", ".join(f"{r.name(c.input)} gets {number(c.local_derivative, p)} × "
                          f"{number(step.upstream, p)} = {number(c.contribution, p)}"
                          for c in step.contributions)
-        return (f"steps[{step.index}] of {len(r.explanation.steps)}: "
+        return (f"step {step.index + 1} of {len(r.explanation.steps)}: "
                 f"{r.name(step.node)} = {r.explanation.expression(step.node, p)} sends its "
                 f"gradient {number(step.upstream, p)} back: {sent}")
+
+
+def legend(g: Any, top: float, p: int) -> None:
+    """A flow drawing's legend: what colour (sign) and width (|flow|, log scale) mean."""
+    with g.subgraph(name="cluster_legend") as lg:
+        lg.attr(label="gradient flow: ∂output/∂node × local derivative, carried back "
+                      "along each edge", style="rounded", color="#9aa0a6",
+                fontsize="10")
+        rows = [("flow > 0", POSITIVE, 1.0), ("flow < 0", NEGATIVE, 1.0),
+                ("largest |flow|", POSITIVE, 1.0), ("|flow| / 100", POSITIVE, 1e-2),
+                ("|flow| / 10⁶", POSITIVE, 1e-6), ("flow = 0", ZERO, 0.0)]
+        for k, (what, color, size) in enumerate(rows):
+            amount = "" if k < 2 else f" = {number(top * size, p)}" if k < 5 else ""
+            lg.node(f"legend{k}a", f"{what}{amount}", shape="plaintext",
+                    fontsize="9", height="0.2", margin="0.02")
+            lg.node(f"legend{k}b", "", shape="point", width="0.01", style="invis")
+            lg.edge(f"legend{k}a", f"legend{k}b", color=color, arrowhead="none",
+                    penwidth=f"{flow_width(size):.6f}", minlen="1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from .gradients import gradients
 class CheckRow:
     """One compared derivative: ``wrt`` names it, e.g. ``"x0"`` or ``"x0,x1"``."""
 
-    wrt: str
+    wrt: str  # the argument(s) differentiated by: f's parameter names
     analytic: float
     numeric: float
     error: float
@@ -53,6 +54,15 @@ class GradcheckReport:
 
     __repr__ = __str__
 
+    def _repr_markdown_(self) -> str:
+        verdict = "all agree" if self else f"{len(self.failures)} disagree"
+        lines = [f"**gradcheck** (eps={self.eps:g}, rtol={self.rtol:g}, atol={self.atol:g}): "
+                 f"{verdict}", "", "| d/d | analytic | numeric | error | ok |",
+                 "|---|---:|---:|---:|---|"]
+        lines += [f"| {row.wrt} | {row.analytic:.15g} | {row.numeric:.15g} | {row.error:.2e} | "
+                  f"{'yes' if row.ok else '**NO**'} |" for row in self.rows]
+        return "\n".join(lines) + "\n"
+
 
 def _evaluate(f: Callable[..., Any], args: list[float]) -> float:
     with no_grad():
@@ -60,9 +70,28 @@ def _evaluate(f: Callable[..., Any], args: list[float]) -> float:
     return float(out.data if isinstance(out, Value) else out)
 
 
+def input_names(f: Callable[..., Any], count: int) -> list[str]:
+    """Names for ``f``'s ``count`` arguments: its positional parameters' names (``a``, ``b``),
+    ``args[k]`` for those a ``*args`` takes, ``x{i}`` when the signature cannot be read."""
+    try:
+        parameters = list(inspect.signature(f).parameters.values())
+    except (TypeError, ValueError):
+        parameters = []
+    names: list[str] = []
+    for p in parameters:
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            names.append(p.name)
+        elif p.kind is p.VAR_POSITIONAL:
+            names += [f"{p.name}[{k}]" for k in range(count - len(names))]
+    names = names[:count]
+    names += [f"x{i}" for i in range(len(names), count)]
+    return names if len(set(names)) == count else [f"x{i}" for i in range(count)]
+
+
 def _first_derivatives(f: Callable[..., Any], args: list[float], create_graph: bool = False
                        ) -> tuple[Any, tuple[Value, ...]]:
-    inputs = tuple(Value(a, f"x{i}") for i, a in enumerate(args))
+    inputs = tuple(Value(a, name) for a, name in zip(args, input_names(f, len(args)),
+                                                      strict=True))
     out = f(*inputs)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
@@ -100,11 +129,12 @@ def gradcheck(f: Callable[..., Any], *args: float, eps: float = 1e-6, rtol: floa
         moved[i] += delta
         return moved
 
+    names = input_names(f, len(point))
     rows = []
     analytic, _ = _first_derivatives(f, point)
     for i in range(len(point)):
         numeric = (_evaluate(f, shifted(i, eps)) - _evaluate(f, shifted(i, -eps))) / (2 * eps)
-        rows.append(_row(f"x{i}", analytic[i], numeric, rtol, atol))
+        rows.append(_row(names[i], analytic[i], numeric, rtol, atol))
     if order == 2:
         firsts, inputs = _first_derivatives(f, point, create_graph=True)
         for i, first in enumerate(firsts):
@@ -113,5 +143,5 @@ def gradcheck(f: Callable[..., Any], *args: float, eps: float = 1e-6, rtol: floa
                 def d_first(at: list[float], i: int = i) -> float:
                     return float(_first_derivatives(f, at)[0][i])
                 numeric = (d_first(shifted(j, eps)) - d_first(shifted(j, -eps))) / (2 * eps)
-                rows.append(_row(f"x{i},x{j}", seconds[j], numeric, rtol, atol))
+                rows.append(_row(f"{names[i]},{names[j]}", seconds[j], numeric, rtol, atol))
     return GradcheckReport(tuple(rows), eps, rtol, atol)
