@@ -23,9 +23,11 @@ bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
 	$(BIN)/python benchmarks/run.py
 
-# The pictures in docs/, each drawn from one backward pass that its caption names.
+# The pictures in docs/: the graphs, each drawn from one backward pass that its caption
+# names, and the cost plot of demos/why_backwards.py (forward against reverse mode).
 pictures: $(INSTALLED)
 	$(BIN)/python demos/chain_rule.py --update-docs --out out/chain_rule
+	DEMO_OUT=docs $(BIN)/python demos/why_backwards.py
 
 mutate: $(INSTALLED)
 	$(BIN)/python tests/mutate.py
