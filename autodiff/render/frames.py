@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..explain import number
+from ..labels import parse_label
 from ..stepping import group_steps
 from .restyle import FrameSheet
 
@@ -155,7 +156,9 @@ def _title(e: Explanation, group: GroupedStep, count: int, p: int) -> str:
 def _table(e: Explanation, group: GroupedStep, p: int) -> dict[str, Any]:
     deltas = ""
     if group.deltas:
-        layer = group.key[0] if group.key else "?"
+        layers = {parts.layer for z, _ in group.deltas
+                  if (parts := parse_label(z.label)) is not None}
+        layer = group.key[0] if group.key else (layers.pop() if len(layers) == 1 else "l")
         deltas = f"δ({layer}) = ∂E/∂z({layer}): " + ", ".join(
             f"{e.name(z)} = {number(d, p)}" for z, d in group.deltas)
     if len(group.steps) == 1:
