@@ -73,6 +73,10 @@ def sympy_forward(op: Op, operands: tuple[sympy.Expr, ...]) -> sympy.Expr:
     try:
         return exact(op.forward(*operands))
     except TypeError:  # math.exp(symbol), or a comparison whose truth sympy cannot decide
+        if op.name not in MATH_FORWARDS:
+            raise AssertionError(f"op {op.name!r}: its forward does not run on sympy symbols; "
+                                 "add its sympy form to MATH_FORWARDS (tests/sympy_oracle.py)"
+                                 ) from None
         return exact(MATH_FORWARDS[op.name](*operands))
 
 
