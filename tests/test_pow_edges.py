@@ -101,6 +101,7 @@ CASE_IDS = [f"{u}^{v}-{mode}" for (u, v), mode in CASES]
 
 
 def leaf_names(form):
+    """The operands that are Values in ``form``."""
     return {"u^v": "uv", "u^c": "u", "c^v": "v"}[form]
 
 
@@ -159,6 +160,7 @@ def expected(point, mode):
 
 
 def run_engine(point, mode):
+    """The engine's floats for ``mode`` at ``point``, or "raises" (the error names pow)."""
     try:
         return tuple(float(getattr(g, "data", g)) for g in run(Engine, point, mode))
     except (ValueError, OverflowError) as exc:  # DomainError is a ValueError
@@ -191,6 +193,10 @@ def test_the_table_covers_the_edge_points():
     assert {(1.0, v) for v in (0.0, 2.0, -1.0)} | {(u, 0.0) for u in (2.0, 0.5, 0.0, 1.0)} \
         <= set(TORCH)
     assert all(len(values) == len(ENTRIES) for values in TORCH.values())
+    for point, values in ENGINE_WHERE_TORCH_IS_NAN.items():  # only where PyTorch gives NaN
+        assert all(math.isnan(torch_value(point, "u^v")[e]) for e in values), point
+    for point, entry, _ in SHOULD_RAISE:
+        assert entry in ENGINE_WHERE_TORCH_IS_NAN[point]
     assert any(expected(p, m) == "raises" for p, m in CASES)  # both outcomes are tested
     assert any(expected(p, m) != "raises" for p, m in CASES)
 
