@@ -103,7 +103,10 @@ def backward(output: Any, grad: float = 1.0) -> None:
         tape = _tape.current_or_none()
         if tape is not None and (output._tape is tape or tape.overflowed):
             pure = tape.pure and output._op is not None
-            nodes, leaves = _tape.retire(tape)  # the next graph starts on a fresh tape
+            # The next graph starts on a fresh tape; one with more room if this graph
+            # outgrew the tape (a big batch: the next one will be as big).
+            grown = min(2 * tape.capacity, _tape.MAX_CAPACITY) if tape.overflowed else None
+            nodes, leaves = _tape.retire(tape, grown)
         else:
             pure = False
         if pure:

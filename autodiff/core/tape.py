@@ -13,12 +13,15 @@ the last ``backward()``) is collected and sorted instead, with the same results.
 joins the tape's ``leaves`` the first time an op on the tape uses it, so the fast walk
 knows every node whose ``.grad`` it may add to.
 
-The tape never holds more than ``CAPACITY`` nodes (about 6 MB): when it fills up it
-lets go of the nodes that nothing but the tape refers to any more. If most are still in
-use (a graph bigger than the tape), the tape is emptied and recording stops until the
-next ``backward()`` in this context: the big graph is sorted instead. So a dropped graph
-bigger than the tape is freed at once, and a smaller one at the next ``backward()`` or
-the next time the tape fills. Graphs built under ``no_grad()`` record nothing at all.
+A tape holds at most its capacity of nodes: ``CAPACITY`` (32,768, about 6 MB) at first.
+When it fills up it lets go of the nodes that nothing but the tape refers to any more. If
+most are still in use (a graph bigger than the tape), the tape is emptied and recording
+stops until the next ``backward()`` in this context: the big graph is sorted instead. So
+a dropped graph bigger than the tape is freed at once, and a smaller one at the next
+``backward()`` or the next time the tape fills. A context that runs ``backward()`` on
+such a graph (training on big batches) gets twice the capacity from then on, up to
+``MAX_CAPACITY`` (131,072 nodes, about 23 MB), so its graphs fit again. Graphs built
+under ``no_grad()`` record nothing at all.
 """
 
 from __future__ import annotations
@@ -30,7 +33,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-CAPACITY = 1 << 15  # op nodes (and leaves) a tape holds at most
+CAPACITY = 1 << 15  # op nodes (and leaves) a new context's tape holds at most
+MAX_CAPACITY = 1 << 17  # the most it grows to, after backward() on graphs bigger than that
 
 # Creation indices: ``next(creation_counter)`` for each new Value (thread-safe: one C
 # call under the GIL).
@@ -42,9 +46,10 @@ class Tape:
     node on it has an operand from elsewhere (then the tape walk cannot see the whole
     graph, and ``backward()`` sorts it instead)."""
 
-    __slots__ = ("leaves", "limit", "nodes", "overflowed", "pure", "recording")
+    __slots__ = ("capacity", "leaves", "limit", "nodes", "overflowed", "pure", "recording")
 
-    def __init__(self, recording: bool = True, overflowed: bool = False) -> None:
+    def __init__(self, recording: bool = True, overflowed: bool = False,
+                 capacity: int | None = None) -> None:
         self.nodes: list[Any] = []
         self.leaves: list[Any] = []
         self.recording = recording
@@ -53,7 +58,8 @@ class Tape:
         self.pure = not overflowed
         # Recording leaves its fast path once len(nodes) reaches limit: then the tape
         # makes room (see make_room); a tape that does not record is always "full".
-        self.limit = CAPACITY if recording and not overflowed else 0
+        self.capacity = CAPACITY if capacity is None else capacity
+        self.limit = self.capacity if recording and not overflowed else 0
 
 
 NOT_RECORDING = Tape(recording=False)
@@ -70,15 +76,15 @@ def current() -> Tape:
     return tape
 
 
-def retire(tape: Tape) -> tuple[list[Any], list[Any]]:
-    """Empty ``tape`` for good (a fresh one starts if it is this context's); return its
-    nodes and leaves."""
+def retire(tape: Tape, capacity: int | None = None) -> tuple[list[Any], list[Any]]:
+    """Empty ``tape`` for good (a fresh one starts if it is this context's, with
+    ``capacity``, by default the same); return its nodes and leaves."""
     nodes, leaves = tape.nodes, tape.leaves
     tape.pure = False  # a retired tape is never walked again (first: other threads see it)
     tape.nodes = []
     tape.leaves = []
     if _current.get() is tape:
-        _current.set(Tape())
+        _current.set(Tape(capacity=tape.capacity if capacity is None else capacity))
     return nodes, leaves
 
 
@@ -153,10 +159,10 @@ def make_room(tape: Tape) -> Tape:
     if _UNREFERENCED is not None:
         tape.nodes = _live(tape.nodes)
         tape.leaves = _live(tape.leaves)
-        if max(len(tape.nodes), len(tape.leaves)) <= CAPACITY // 2:
+        if max(len(tape.nodes), len(tape.leaves)) <= tape.capacity // 2:
             return tape
     retire(tape)
-    overflowed = Tape(overflowed=True)
+    overflowed = Tape(overflowed=True, capacity=tape.capacity)
     _current.set(overflowed)
     return overflowed
 
