@@ -10,7 +10,7 @@ import numpy as np
 
 from autodiff import Value, backward_passes
 
-from .checks import check_activation, check_bool, check_seed
+from .checks import check_activation, check_bool, check_parameter_count, check_seed
 from .labels import input_label
 from .layers import Layer, _check_count, _check_input
 from .module import Module
@@ -46,6 +46,8 @@ class MLP(Module):
         for name in activations:
             check_activation(name)
         check_bool(bias, "bias")
+        check_parameter_count(sum((sizes[k] + bias) * sizes[k + 1] for k in range(len(nouts))),
+                              f"MLP({self.nin}, {list(nouts)!r})")
         rng = random.Random(check_seed(seed))
         self.layers = [Layer(sizes[k], sizes[k + 1], activations[k], bias, index=k, rng=rng)
                        for k in range(len(nouts))]
@@ -141,6 +143,13 @@ class MLP(Module):
                                    f"numbers of times {sorted(counts)}; call zero_grad() "
                                    f"and run the forward passes through the model")
             batch = counts.pop()
+            left_behind = max(n.calls_left_behind for n in layer.neurons)
+            if not batch and left_behind:
+                raise RuntimeError(f"deltas() reads ∂E/∂z, which backward() fills: this model "
+                                   f"is a copy (pickle or deepcopy), and the {left_behind} "
+                                   f"forward calls recorded in its original do not travel "
+                                   f"with a copy; run a batch forward through this model and "
+                                   f"call .backward() on the loss first")
             kept = len(layer.neurons[0].zs)
             if kept < batch:
                 raise RuntimeError(f"{batch} forward calls were recorded since the last "
