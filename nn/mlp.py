@@ -10,6 +10,7 @@ import numpy as np
 
 from autodiff import Value, backward_passes
 
+from . import torch_export
 from .checks import check_activation, check_bool, check_parameter_count, check_seed
 from .labels import input_label
 from .layers import Layer, _check_count, _check_input
@@ -106,6 +107,23 @@ class MLP(Module):
                 if bs is not None:
                     neuron.b.data = float(bs[k][j])
         return model
+
+    def to_torch(self) -> Any:
+        """This network as a ``torch.nn.Sequential`` of float64 ``Linear`` layers and the
+        same activations: equal outputs and gradients, to rounding. ``Linear.weight`` of
+        layer l is ``self.weights()[l]`` transposed (torch stores ``M(l+1) × M(l)``).
+
+        The step to tensors when a model outgrows the scalar engine. Needs PyTorch
+        (``pip install -e '.[torch]'``); without it, an ImportError says so.
+        """
+        return torch_export.to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP equal to a torch ``Sequential`` of ``Linear`` layers, each followed by at
+        most one ``Sigmoid``, ``Tanh``, ``ReLU`` or ``Identity`` (or a single ``Linear``);
+        anything else is a ValueError naming the part that cannot be converted."""
+        return torch_export.from_torch(cls.from_weights, module)
 
     def weights(self) -> list[np.ndarray]:
         """The weight matrices Θ(0) … Θ(L-1), each ``M(l) × M(l+1)`` (a copy)."""
