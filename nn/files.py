@@ -121,7 +121,8 @@ def json_difference(found: Any, expected: Any, where: str = "the value") -> str 
     """Where two JSON values differ, in value or in exact type (``3.0`` is not ``3``, ``1``
     is not ``true``), as a sentence about ``where``; None if they are the same."""
     def shown(x: Any) -> str:
-        return json.dumps(x, ensure_ascii=False)
+        text = json.dumps(x, ensure_ascii=False)
+        return text if len(text) <= 80 else text[:80] + "…"
 
     if type(found) is not type(expected):
         return (f"{where} is {shown(found)} ({type(found).__name__}), this model has "

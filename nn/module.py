@@ -90,7 +90,8 @@ class Module(ABC):
         non-finite weight is refused (ValueError). The file is written under a unique
         temporary name in the same folder, flushed to disk, then renamed over ``path``:
         readers and concurrent writers see the old file or one complete new one, never a
-        mix. It keeps an existing file's permissions (a new file gets the umask default).
+        mix. It keeps an existing file's permissions (a new file gets the umask default);
+        saving through a symbolic link replaces the file the link points to.
         If anything fails, the temporary file is removed and the old file is untouched.
         """
         state = self.state_dict()
@@ -100,7 +101,8 @@ class Module(ABC):
         payload = {"format": FILE_FORMAT, "version": FILE_VERSION, "model": self.config(),
                    "parameters": state}
         text = json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-        write_atomically(Path(path), text.encode("utf-8"))
+        # through a symbolic link, the file it points to is replaced (the link stays)
+        write_atomically(Path(os.path.realpath(path)), text.encode("utf-8"))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read weights saved by :meth:`save` into this module, in place.
@@ -110,7 +112,10 @@ class Module(ABC):
         ``ValueError`` saying so, and the module keeps its weights.
         """
         config, state = read_model_file(path)
-        mismatch = json_difference(config, self.config(), "model")
+        try:
+            mismatch = json_difference(config, self.config(), "model")
+        except RecursionError:
+            mismatch = "the file's architecture is nested too deeply"
         if mismatch:
             raise ValueError(f"{path}: the file holds {_describe(config)}, "
                              f"but this model is {_describe(self.config())}: {mismatch}")
@@ -139,5 +144,10 @@ def _few(names: list[str], limit: int = 4) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _describe(config: dict[str, Any]) -> str:
-    return json.dumps(config, ensure_ascii=False, sort_keys=True)
+def _describe(config: dict[str, Any], limit: int = 300) -> str:
+    """The architecture as JSON text, cut short if long (a hostile file may hold anything)."""
+    try:
+        text = json.dumps(config, ensure_ascii=False, sort_keys=True)
+    except (RecursionError, TypeError, ValueError):
+        return "an architecture nested too deeply to show"
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"

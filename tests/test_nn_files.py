@@ -146,6 +146,18 @@ def test_saving_to_a_folder_is_a_clear_error(tmp_path):
     assert os.listdir(folder) == [] and leftovers(tmp_path, keep="models") == []
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links")
+def test_saving_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    target = tmp_path / "real" / "model.json"
+    target.parent.mkdir()
+    constant_model(1.0).save(target)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    constant_model(2.0).save(link)
+    assert link.is_symlink() and assert_one_model(target) == 2.0
+    assert sorted(os.listdir(target.parent)) == ["model.json"]
+
+
 def test_saving_into_a_missing_folder_creates_nothing(tmp_path):
     with pytest.raises(FileNotFoundError):
         constant_model(1.0).save(tmp_path / "nowhere" / "model.json")
@@ -192,6 +204,13 @@ def with_first_weight(text):
     return good[:at] + text + good[end:]
 
 
+def nested(depth):
+    value = 2
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 HOSTILE = {
     "a 401-digit integer weight": (with_first_weight("9" * 401), "401 digits, too large"),
     "a 5000-digit integer weight": (with_first_weight("9" * 5000), "not a saved model"),
@@ -212,6 +231,11 @@ HOSTILE = {
                            r"model.nouts[0] is 2.0 (float)"),
     "type missing": (edited(lambda p: p["model"].pop("type")), "only this model has"),
     "an extra field": (edited(lambda p: p["model"].update(dropout=0.5)), "only the file has"),
+    "an architecture nested deeply": (edited(lambda p: p["model"].update(
+        nouts=[nested(900), 1])),
+        "model.nouts[0] is [[[[[[[[[[[[[["),
+    "an architecture a million entries long": (edited(lambda p: p["model"].update(
+        nouts=list(range(10 ** 6)))), "model.nouts has 1000000 entries, this model 2"),
     "a repeated key": ('{"format": "autodiff.nn", "format": "autodiff.nn"}', "appears twice"),
     "a repeated weight": (with_first_weight('0.5, "θ0[0,0]": 0.25'), "appears twice"),
 }
@@ -227,6 +251,7 @@ def test_hostile_files_raise_value_error_and_leave_the_model_unchanged(tmp_path,
     with pytest.raises(ValueError, match=re.escape(message)) as raised:
         model.load(path)
     assert str(raised.value).startswith(str(path))
+    assert len(str(raised.value)) < 1000 + len(str(path))  # says what, not the whole file
     assert model.state_dict() == before
 
 
