@@ -214,9 +214,9 @@ def _check_samples(model: MLP, X: Sequence[Any], Y: Sequence[Any]) -> None:
 
 
 def _check_target(y: Any, where: str) -> None:
-    stack = [(y, where)]
+    stack = [(y, where, 0)]
     while stack:
-        item, path = stack.pop()
+        item, path, depth = stack.pop()
         if isinstance(item, Value):
             item = item.data
         if isinstance(item, np.ndarray):
@@ -224,15 +224,26 @@ def _check_target(y: Any, where: str) -> None:
         if isinstance(item, numbers.Real) and not isinstance(item, bool):
             _check_finite(item, path)
         elif isinstance(item, Sequence) and not isinstance(item, (str, bytes)):
-            stack.extend((v, f"{path}[{k}]") for k, v in reversed(list(enumerate(item))))
+            if depth >= _MAX_TARGET_DEPTH:
+                raise ValueError(f"{where} is nested more than {_MAX_TARGET_DEPTH} lists deep")
+            stack.extend((v, f"{path}[{k}]", depth + 1)
+                         for k, v in reversed(list(enumerate(item))))
         else:
             raise TypeError(f"{path} must be a number or a list of numbers, got "
                             f"{type(item).__name__}: {item!r}")
 
 
+_MAX_TARGET_DEPTH = 8  # a target is a number or a list of them (a list that holds itself: no)
+
+
 def _check_finite(value: Any, where: str) -> None:
-    if not math.isfinite(value):
-        raise ValueError(f"{where} is {float(value)!r}: training data must be finite (a NaN or inf "
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{where} is an integer of {len(str(value))} digits, too large for "
+                         f"a float") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{where} is {number!r}: training data must be finite (a NaN or inf "
                          f"makes the loss and then every weight NaN); fix or drop that row")
 
 

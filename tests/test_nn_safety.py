@@ -105,6 +105,9 @@ def test_a_non_finite_loss_stops_before_its_step():
     assert model.state_dict() == before
 
 
+SELF: list = []
+SELF.append(SELF)
+
 BAD_DATA = {
     "NaN in X": ([[0.0, 0.0], [0.0, float("nan")], [1.0, 0.0]], [0.0, 1.0, 1.0],
                  ValueError, r"X\[1\]\[1\] is nan"),
@@ -121,6 +124,10 @@ BAD_DATA = {
                   r"X\[1\]: MLP input 1 must be a number"),
     "text in Y": (X[:3], [0.0, "1", 1.0], TypeError, r"Y\[1\] must be a number"),
     "None in Y": (X[:3], [0.0, [None], 1.0], TypeError, r"Y\[1\]\[0\] must be a number"),
+    "a huge integer in X": ([[0.0, 0.0], [10 ** 400, 1.0], [1.0, 0.0]], [0.0, 1.0, 1.0],
+                            ValueError, r"X\[1\]\[0\] is an integer of 401 digits"),
+    "a Y row that holds itself": (X[:3], [0.0, SELF, 1.0], ValueError,
+                                  r"Y\[1\] is nested more than 8 lists deep"),
 }
 
 
