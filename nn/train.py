@@ -111,8 +111,9 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     optimizer = SGD(model, lr, momentum)
     if compiled and batch_size is not None:
         raise ValueError("compiled=True needs batch_size=None: the full batch is traced once")
-    gradient_step = (compiled_gradient_step(model, loss, X, Y) if compiled
-                     else eager_gradient_step(model, loss))
+    with gc_paused():  # tracing builds the batch's whole graph
+        gradient_step = (compiled_gradient_step(model, loss, X, Y) if compiled
+                         else eager_gradient_step(model, loss))
     order, rng = list(range(n)), random.Random(seed)
     size = n if batch_size is None else int(batch_size)
     history, stop = History(), _StopOnInterrupt()
