@@ -29,7 +29,6 @@ from typing import Any
 
 from timing import spread
 
-STEPS = {"full": 100, "quick": 3}
 ALPHA = 1e-4  # the notebook's L2 weight
 TRACE_TOLERANCE = 1e-12
 GOAL = 25.0  # micrograd's time per step ÷ ours
