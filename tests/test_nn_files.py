@@ -52,8 +52,15 @@ def test_threads_saving_to_one_path_leave_one_complete_model(tmp_path):
             errors.append(exc)
 
     def reader():
-        while not done.is_set():
-            seen.add(assert_one_model(path))
+        while True:  # at least once, and until the writers are done
+            finished = done.is_set()
+            try:
+                seen.add(assert_one_model(path))
+            except BaseException as exc:  # a mixed or unreadable file: fails the test below
+                errors.append(exc)
+                return
+            if finished:
+                return
 
     threads = [threading.Thread(target=writer, args=(k,)) for k in range(8)]
     watcher = threading.Thread(target=reader)
