@@ -20,7 +20,7 @@ demo: $(INSTALLED)
 	$(BIN)/python demos/xor.py
 
 bench: $(INSTALLED)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check micrograd==0.1.0
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 
 # The pictures in docs/: the graphs, each drawn from one backward pass that its caption

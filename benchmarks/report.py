@@ -15,6 +15,8 @@ WORKLOADS = {  # key: (title, unit)
     "chain_forward": ("1e6-node chain, forward", "ns/node"),
     "chain_backward": ("1e6-node chain, backward", "ns/node"),
     "bytes_per_node": ("memory per live node", "bytes/node"),
+    "demo_training": ("micrograd's demo: moons, MLP(2,[16,16,1]), SVM loss, full batch",
+                      "ms/step"),
 }
 HEADLINES = (("mlp", "MLP per sample"), ("seed_epoch", "seed epoch"))  # the 8× goals
 ENGINES = ["autodiff eager", "autodiff compiled", "micrograd 0.1.0", "torch scalar",

@@ -23,6 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))  # a checkout without the package installed
 
+import demo_training  # noqa: E402
 import groups as g  # noqa: E402
 import report  # noqa: E402
 from engines import autodiff_engine, micrograd_engine, torch_scalar_engine  # noqa: E402
@@ -31,10 +32,12 @@ COMMAND = "make bench"
 SIZES = {  # (repetitions, units per repetition) per workload; chain lengths
     "full": {"mlp": (21, 20), "seed_epoch": (21, 50), "torch_mlp": (15, 10),
              "torch_seed_epoch": (15, 20), "chain": 1_000_000, "torch_chain": 200_000,
-             "chain_runs": 2, "compiled_runs": 9, "epochs": 60000, "headline_processes": 4},
+             "chain_runs": 2, "compiled_runs": 9, "epochs": 60000, "headline_processes": 4,
+             "demo_steps": 100},
     "quick": {"mlp": (3, 2), "seed_epoch": (3, 5), "torch_mlp": (3, 2),
               "torch_seed_epoch": (3, 2), "chain": 20_000, "torch_chain": 5_000,
-              "chain_runs": 1, "compiled_runs": 1, "epochs": 300, "headline_processes": 1},
+              "chain_runs": 1, "compiled_runs": 1, "epochs": 300, "headline_processes": 1,
+              "demo_steps": 3},
 }
 
 
@@ -167,7 +170,8 @@ def compiled_mlp(samples: list) -> Any:
 
 
 GROUPS = {"eager": group_eager, "torch": group_torch, "compiled": group_compiled,
-          "headline": group_headline}  # headline: run again after the others, see main
+          "headline": group_headline,  # headline: run again after the others, see main
+          "demo": demo_training.group_demo}
 
 
 def run_group(name: str, quick: bool) -> dict[str, g.Rows]:
@@ -216,6 +220,7 @@ def main() -> None:
         for key, rows in run_group(name, args.quick).items():
             for engine, row in rows.items():
                 workloads.setdefault(key, {}).setdefault(engine, row)
+    demo_training.measure(run_group, args.quick, workloads, notes)
     if "autodiff compiled" not in workloads.get("seed_training", {}):
         notes.append("autodiff.compile_grad is not available: the compiled rows are skipped.")
     headlines = headline_ratios(workloads, args.quick, size["headline_processes"])

@@ -10,6 +10,11 @@ from typing import Any
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
+#: The most parameters an nn model may have. Each is a Value of about 260 bytes, and
+#: every forward call makes about two graph nodes per weight: a million parameters is
+#: about 260 MB before any training, and already far slower than tensors.
+MAX_PARAMETERS = 1_000_000
+
 
 def check_int(x: Any, name: str, minimum: int) -> int:
     """``x`` as an int >= ``minimum`` (bool is not an int here)."""
@@ -28,6 +33,26 @@ def check_number(x: Any, name: str) -> float:
     if not math.isfinite(x) or x < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
     return float(x)
+
+
+def check_positive(x: Any, name: str) -> float:
+    """``x`` as a finite float > 0."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(x).__name__}: {x!r}")
+    if not math.isfinite(x) or x <= 0:
+        raise ValueError(f"{name} must be a finite number > 0, got {x!r}")
+    return float(x)
+
+
+def check_parameter_count(count: int, what: str) -> None:
+    """Refuse a model of more than :data:`MAX_PARAMETERS` parameters, before allocating."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{what} would have {count:,} parameters, more than nn's limit of "
+            f"{MAX_PARAMETERS:,} (nn.MAX_PARAMETERS): a scalar engine keeps one Python "
+            f"object per number. Models that big belong on tensors: build it in PyTorch "
+            f"(torch.nn.Linear layers); a smaller nn model moves there with "
+            f"model.to_torch() (pip install -e '.[torch]')")
 
 
 def check_bool(x: Any, name: str) -> bool:

@@ -18,7 +18,7 @@ import numpy as np
 
 from autodiff import Value, backward_passes
 
-from .checks import check_activation, check_bool, check_int, check_rng
+from .checks import check_activation, check_bool, check_int, check_parameter_count, check_rng
 from .labels import activation_label, bias_label, pre_activation_label, weight_label
 from .module import Module
 
@@ -71,6 +71,7 @@ class Neuron(Module):
         self.nin = _check_count(nin, "nin")
         self.activation = check_activation(activation)
         check_bool(bias, "bias")
+        check_parameter_count(self.nin + bias, f"Neuron({self.nin})")
         self.layer, self.unit = check_int(layer, "layer", 0), check_int(unit, "unit", 0)
         rng = check_rng(rng)
         bound = 1.0 / math.sqrt(self.nin)
@@ -82,6 +83,9 @@ class Neuron(Module):
         # in between, and the next forward call starts a new record.
         self.recorded_at = -1
         self.recorded_calls = 0  # forward calls recorded in this record, dropped ones too
+        # Forward calls recorded in the original of this copy (pickle, deepcopy), whose
+        # graph did not travel: deltas() refuses until this copy records calls of its own.
+        self.calls_left_behind = 0
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         _check_input(x, self.nin, "Neuron")
@@ -106,6 +110,7 @@ class Neuron(Module):
             zs.append(z)
             self.recorded_at = passes
             self.recorded_calls += 1
+            self.calls_left_behind = 0
         if self.activation == "linear":
             return z
         a = getattr(z, self.activation)()
@@ -125,6 +130,18 @@ class Neuron(Module):
     def _forget_forward_calls(self) -> None:
         self.zs.clear()
         self.recorded_calls = 0
+        self.calls_left_behind = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a copy (pickle, ``copy.deepcopy``) takes: everything but the record of
+        forward calls, whose graphs stay with this neuron (see ``zs``); the copy's
+        ``deltas()`` then asks for a forward pass and ``backward()`` of its own."""
+        state = self.__dict__.copy()
+        state["calls_left_behind"] = self.recorded_calls or self.calls_left_behind
+        state["zs"] = deque()
+        state["recorded_calls"] = 0
+        state["recorded_at"] = -1  # backward_passes() counts in this process only
+        return state
 
     def __repr__(self) -> str:
         return f"Neuron({self.nin} inputs, {self.activation}, bias={self.b is not None})"
@@ -140,6 +157,7 @@ class Layer(Module):
         check_activation(activation)
         check_bool(bias, "bias")
         check_int(index, "index", 0)
+        check_parameter_count((self.nin + bias) * nout, f"Layer({self.nin}, {nout})")
         rng = check_rng(rng)
         self.neurons = [Neuron(nin, activation, bias, layer=index, unit=j, rng=rng)
                         for j in range(nout)]

@@ -10,7 +10,8 @@ import numpy as np
 
 from autodiff import Value, backward_passes
 
-from .checks import check_activation, check_bool, check_seed
+from . import torch_export
+from .checks import check_activation, check_bool, check_parameter_count, check_seed
 from .labels import input_label
 from .layers import Layer, _check_count, _check_input
 from .module import Module
@@ -46,6 +47,8 @@ class MLP(Module):
         for name in activations:
             check_activation(name)
         check_bool(bias, "bias")
+        check_parameter_count(sum((sizes[k] + bias) * sizes[k + 1] for k in range(len(nouts))),
+                              f"MLP({self.nin}, {list(nouts)!r})")
         rng = random.Random(check_seed(seed))
         self.layers = [Layer(sizes[k], sizes[k + 1], activations[k], bias, index=k, rng=rng)
                        for k in range(len(nouts))]
@@ -105,6 +108,23 @@ class MLP(Module):
                     neuron.b.data = float(bs[k][j])
         return model
 
+    def to_torch(self) -> Any:
+        """This network as a ``torch.nn.Sequential`` of float64 ``Linear`` layers and the
+        same activations: equal outputs and gradients, to rounding. ``Linear.weight`` of
+        layer l is ``self.weights()[l]`` transposed (torch stores ``M(l+1) × M(l)``).
+
+        The step to tensors when a model outgrows the scalar engine. Needs PyTorch
+        (``pip install -e '.[torch]'``); without it, an ImportError says so.
+        """
+        return torch_export.to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """The MLP equal to a torch ``Sequential`` of ``Linear`` layers, each followed by at
+        most one ``Sigmoid``, ``Tanh``, ``ReLU`` or ``Identity`` (or a single ``Linear``);
+        anything else is a ValueError naming the part that cannot be converted."""
+        return torch_export.from_torch(cls.from_weights, module)
+
     def weights(self) -> list[np.ndarray]:
         """The weight matrices Θ(0) … Θ(L-1), each ``M(l) × M(l+1)`` (a copy)."""
         return [np.array([[n.w[i].data for n in layer.neurons] for i in range(layer.nin)])
@@ -141,6 +161,13 @@ class MLP(Module):
                                    f"numbers of times {sorted(counts)}; call zero_grad() "
                                    f"and run the forward passes through the model")
             batch = counts.pop()
+            left_behind = max(n.calls_left_behind for n in layer.neurons)
+            if not batch and left_behind:
+                raise RuntimeError(f"deltas() reads ∂E/∂z, which backward() fills: this model "
+                                   f"is a copy (pickle or deepcopy), and the {left_behind} "
+                                   f"forward calls recorded in its original do not travel "
+                                   f"with a copy; run a batch forward through this model and "
+                                   f"call .backward() on the loss first")
             kept = len(layer.neurons[0].zs)
             if kept < batch:
                 raise RuntimeError(f"{batch} forward calls were recorded since the last "

@@ -13,8 +13,7 @@ from typing import Any
 
 from autodiff import Value
 
-FILE_FORMAT = "autodiff.nn"  # the "format" field of a saved model
-FILE_VERSION = 1  # bump when the layout of a saved model changes
+from .files import FILE_FORMAT, FILE_VERSION, json_difference, read_model_file, write_atomically
 
 
 class Module(ABC):
@@ -85,11 +84,15 @@ class Module(ABC):
             p.data = value
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the architecture and the weights to ``path`` as JSON.
+        """Write the architecture and the weights to ``path`` as JSON, atomically.
 
-        Floats are written with ``repr``, which reads back to the identical float. The
-        file is written next to ``path`` first and then moved over it, so an existing
-        file is never left half-written.
+        Floats are written with ``repr``, which reads back to the identical float; a
+        non-finite weight is refused (ValueError). The file is written under a unique
+        temporary name in the same folder, flushed to disk, then renamed over ``path``:
+        readers and concurrent writers see the old file or one complete new one, never a
+        mix. It keeps an existing file's permissions (a new file gets the umask default);
+        saving through a symbolic link replaces the file the link points to.
+        If anything fails, the temporary file is removed and the old file is untouched.
         """
         state = self.state_dict()
         for name, value in state.items():
@@ -97,11 +100,9 @@ class Module(ABC):
                 raise ValueError(f"cannot save: parameter {name} is {value!r} (not finite)")
         payload = {"format": FILE_FORMAT, "version": FILE_VERSION, "model": self.config(),
                    "parameters": state}
-        text = json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False)
-        path = Path(path)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(text + "\n", encoding="utf-8")
-        os.replace(partial, path)
+        text = json.dumps(payload, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+        # through a symbolic link, the file it points to is replaced (the link stays)
+        write_atomically(Path(os.path.realpath(path)), text.encode("utf-8"))
 
     def load(self, path: str | os.PathLike[str]) -> None:
         """Read weights saved by :meth:`save` into this module, in place.
@@ -111,55 +112,31 @@ class Module(ABC):
         ``ValueError`` saying so, and the module keeps its weights.
         """
         config, state = read_model_file(path)
-        if config != self.config():
+        try:
+            mismatch = json_difference(config, self.config(), "model")
+        except RecursionError:
+            mismatch = "the file's architecture is nested too deeply"
+        if mismatch:
             raise ValueError(f"{path}: the file holds {_describe(config)}, "
-                             f"but this model is {_describe(self.config())}")
+                             f"but this model is {_describe(self.config())}: {mismatch}")
         try:
             self.load_state_dict(state)
         except (ValueError, TypeError) as exc:
             raise ValueError(f"{path}: {exc}") from None
 
 
-def read_model_file(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``(config, parameters)`` of a saved model, after checking the file's layout."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{path}: not a saved model (not UTF-8 text: {exc})") from None
-    try:
-        payload = json.loads(text, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{path}: not valid JSON, the file is truncated or corrupt "
-                         f"({exc})") from None
-    except ValueError as exc:  # NaN or Infinity, which strict JSON does not have
-        raise ValueError(f"{path}: {exc}") from None
-    if not isinstance(payload, dict) or payload.get("format") != FILE_FORMAT:
-        raise ValueError(f"{path}: not a saved model (expected a JSON object with "
-                         f'"format": "{FILE_FORMAT}")')
-    version = payload.get("version")
-    if version != FILE_VERSION or isinstance(version, bool):
-        raise ValueError(f"{path}: unsupported format version {version!r} "
-                         f"(this code reads version {FILE_VERSION})")
-    config, state = payload.get("model"), payload.get("parameters")
-    if not isinstance(config, dict):
-        raise ValueError(f'{path}: "model" must be an object describing the architecture')
-    if not isinstance(state, dict):
-        raise ValueError(f'{path}: "parameters" must be an object {{name: number}}')
-    return config, state
-
-
-def _reject_constant(token: str) -> float:
-    raise ValueError(f"non-finite number {token} in a saved model")
-
-
 def _finite_number(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"parameter {name} must be a number, got {type(value).__name__}: "
                         f"{value!r}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"parameter {name} is {value!r} (not finite)")
-    return value
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"parameter {name} is an integer of {len(str(value))} digits, too "
+                         f"large for a float") from None
+    if not math.isfinite(number):
+        raise ValueError(f"parameter {name} is {number!r} (not finite)")
+    return number
 
 
 def _few(names: list[str], limit: int = 4) -> str:
@@ -167,5 +144,10 @@ def _few(names: list[str], limit: int = 4) -> str:
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
-def _describe(config: dict[str, Any]) -> str:
-    return json.dumps(config, ensure_ascii=False, sort_keys=True)
+def _describe(config: dict[str, Any], limit: int = 300) -> str:
+    """The architecture as JSON text, cut short if long (a hostile file may hold anything)."""
+    try:
+        text = json.dumps(config, ensure_ascii=False, sort_keys=True)
+    except (RecursionError, TypeError, ValueError):
+        return "an architecture nested too deeply to show"
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text):,} characters)"

@@ -10,6 +10,7 @@ without touching the rest of the loop.
 from __future__ import annotations
 
 import math
+import numbers
 import random
 import signal
 import threading
@@ -21,8 +22,12 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from autodiff import Value
+
 from .checks import check_bool, check_callable, check_int, check_seed
 from .compiled import compiled_gradient_step
+from .gc_pause import gc_paused
+from .layers import _check_input
 from .losses import binary_cross_entropy, half_squared_error, mse
 from .mlp import MLP
 from .optim import SGD
@@ -86,10 +91,21 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     ``compiled=True`` (full batch only) traces the batch's loss once and computes each
     step's gradients with ``autodiff.compile_graph``: the same numbers, much faster, but
     no graph is kept, so ``model.deltas()`` stays empty.
+
+    No silent NaN: every sample is checked before training (a row of ``X`` with the wrong
+    length, or a NaN or inf in ``X`` or ``Y``, is a ValueError naming the row), and a step
+    whose loss is not finite, or whose update would make a weight inf or NaN, raises
+    ``OverflowError`` with the weights left as they were before that step. Eager and
+    compiled training check the same things and raise the same errors.
+
+    Each step runs inside :class:`nn.gc_paused` (the engine's graphs make no reference
+    cycles, so the cyclic garbage collector only costs time while a graph is built);
+    ``on_epoch`` and the progress bar run with the collector as it was.
     """
     if not isinstance(model, MLP):
         raise TypeError(f"fit trains an nn.MLP, got {type(model).__name__}")
     n = _check_data(X, Y)
+    _check_samples(model, X, Y)
     epochs = check_int(epochs, "epochs", 0)
     if batch_size is not None and check_int(batch_size, "batch_size", 1) > n:
         raise ValueError(f"batch_size must be None or an integer in 1..{n}, got {batch_size!r}")
@@ -101,8 +117,9 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     optimizer = SGD(model, lr, momentum)
     if compiled and batch_size is not None:
         raise ValueError("compiled=True needs batch_size=None: the full batch is traced once")
-    gradient_step = (compiled_gradient_step(model, loss, X, Y) if compiled
-                     else eager_gradient_step(model, loss))
+    with gc_paused():  # tracing builds the batch's whole graph
+        gradient_step = (compiled_gradient_step(model, loss, X, Y) if compiled
+                         else eager_gradient_step(model, loss))
     order, rng = list(range(n)), random.Random(seed)
     size = n if batch_size is None else int(batch_size)
     history, stop = History(), _StopOnInterrupt()
@@ -117,8 +134,9 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
             batch_losses = []
             for start in range(0, n, size):
                 batch = order[start:start + size]
-                value, outs = gradient_step([X[i] for i in batch], [Y[i] for i in batch])
-                optimizer.step()
+                with gc_paused():
+                    value, outs = gradient_step([X[i] for i in batch], [Y[i] for i in batch])
+                    _take_step(optimizer, value, epoch, start)
                 batch_losses.append(value)
                 for i, out in zip(batch, outs, strict=True):
                     outputs[i] = out
@@ -176,6 +194,65 @@ def _check_data(X: Sequence[Any], Y: Sequence[Any]) -> int:
     if len(X) == 0:
         raise ValueError("fit needs at least one sample")
     return len(X)
+
+
+def _take_step(optimizer: SGD, loss: float, epoch: int, start: int) -> None:
+    """``optimizer.step()``, unless the loss or the update is not finite (OverflowError)."""
+    where = f"epoch {epoch}, batch from sample {start}"
+    if not math.isfinite(loss):
+        raise OverflowError(f"{where}: the loss is {loss!r}; no step was taken (the weights "
+                            f"are those before it): lower lr, or scale the data or the loss")
+    try:
+        optimizer.step()
+    except OverflowError as exc:
+        raise OverflowError(f"{where}: {exc}") from None
+
+
+def _check_samples(model: MLP, X: Sequence[Any], Y: Sequence[Any]) -> None:
+    """Every row of X is one sample for ``model``; X and Y hold finite numbers only."""
+    for i, x in enumerate(X):
+        try:
+            _check_input(x, model.nin, "MLP")
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"X[{i}]: {exc}") from None
+        for j, xj in enumerate(x):
+            _check_finite(xj.data if isinstance(xj, Value) else xj, f"X[{i}][{j}]")
+    for i, y in enumerate(Y):
+        _check_target(y, f"Y[{i}]")
+
+
+def _check_target(y: Any, where: str) -> None:
+    stack = [(y, where, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, Value):
+            item = item.data
+        if isinstance(item, np.ndarray):
+            item = item.tolist()
+        if isinstance(item, numbers.Real) and not isinstance(item, bool):
+            _check_finite(item, path)
+        elif isinstance(item, Sequence) and not isinstance(item, (str, bytes)):
+            if depth >= _MAX_TARGET_DEPTH:
+                raise ValueError(f"{where} is nested more than {_MAX_TARGET_DEPTH} lists deep")
+            stack.extend((v, f"{path}[{k}]", depth + 1)
+                         for k, v in reversed(list(enumerate(item))))
+        else:
+            raise TypeError(f"{path} must be a number or a list of numbers, got "
+                            f"{type(item).__name__}: {item!r}")
+
+
+_MAX_TARGET_DEPTH = 8  # a target is a number or a list of them (a list that holds itself: no)
+
+
+def _check_finite(value: Any, where: str) -> None:
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{where} is an integer of {len(str(value))} digits, too large for "
+                         f"a float") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{where} is {number!r}: training data must be finite (a NaN or inf "
+                         f"makes the loss and then every weight NaN); fix or drop that row")
 
 
 def _as_floats(output: Any) -> Any:

@@ -15,7 +15,8 @@ XOR_Y = [0.0, 1.0, 1.0, 0.0]
 @pytest.mark.parametrize("make, error, message", [
     (lambda: nn.SGD([Value(1.0)], lr="a"), TypeError, "lr must be a number, got str"),
     (lambda: nn.SGD([Value(1.0)], lr=None), TypeError, "lr must be a number, got NoneType"),
-    (lambda: nn.SGD([Value(1.0)], lr=-0.1), ValueError, "lr must be a finite number >= 0"),
+    (lambda: nn.SGD([Value(1.0)], lr=-0.1), ValueError, "lr must be a finite number > 0"),
+    (lambda: nn.SGD([Value(1.0)], lr=0.0), ValueError, "lr must be a finite number > 0"),
     (lambda: nn.SGD([Value(1.0)], 0.1, momentum=[0.9]), TypeError, "momentum .* got list"),
     (lambda: nn.SGD([Value(1.0)], 0.1, momentum=1.0), ValueError, r"momentum must be in \[0, 1\)"),
     (lambda: nn.Neuron("3"), TypeError, "nin must be an integer, got str"),
