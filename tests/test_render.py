@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import unicodedata
 import xml.etree.ElementTree as ET
 
 import graphviz
@@ -82,11 +83,18 @@ HOSTILE = ['say "hi"', "<b>&amp;</b>", "{a|b}", "back\\slash\\", "two\nlines", "
            "two \\\\ backslashes"]
 
 
+def escaped(c: str) -> str:
+    code = ord(c)
+    return (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
+            else f"\\U{code:08x}")
+
+
 def shown(label: str) -> list[str]:
-    """The lines a label should show as (control characters made visible)."""
+    """The lines a label should show as: control and format characters, lone surrogates
+    and line/paragraph separators made visible (Unicode categories Cc, Cf, Cs, Zl, Zp)."""
     label = label.replace("\r\n", "\n").replace("\r", "\n")
-    visible = "".join(f"\\x{ord(c):02x}" if (ord(c) < 32 and c not in "\n\t")
-                      or 0x7F <= ord(c) < 0xA0 else c for c in label)
+    visible = "".join(escaped(c) if c not in "\n\t" and unicodedata.category(c) in (
+        "Cc", "Cf", "Cs", "Zl", "Zp") else c for c in label)
     return [" ".join(line.split()) for line in visible.split("\n") if line.strip()]
 
 
