@@ -1,6 +1,6 @@
 """nn: sigmoid networks on the autodiff engine, and the seed's δ recursion to check them."""
 
-from .checks import ACTIVATIONS, MAX_PARAMETERS
+from .arguments import ACTIVATIONS, MAX_PARAMETERS
 from .delta import DeltaBackprop, delta_backprop
 from .gc_pause import gc_paused
 from .labels import LABEL_RE, LabelParts, parse_label

@@ -18,7 +18,7 @@ import numpy as np
 
 from autodiff import Value, backward_passes
 
-from .checks import check_activation, check_bool, check_int, check_parameter_count, check_rng
+from .arguments import check_activation, check_bool, check_int, check_parameter_count, check_rng
 from .labels import activation_label, bias_label, pre_activation_label, weight_label
 from .module import Module
 

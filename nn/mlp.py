@@ -11,7 +11,7 @@ import numpy as np
 from autodiff import Value, backward_passes
 
 from . import torch_export
-from .checks import check_activation, check_bool, check_parameter_count, check_seed
+from .arguments import check_activation, check_bool, check_parameter_count, check_seed
 from .labels import input_label
 from .layers import Layer, _check_count, _check_input
 from .module import Module

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from autodiff import Value
 
-from .checks import check_number, check_positive
+from .arguments import check_number, check_positive
 from .module import Module
 
 

@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from autodiff import Value
 
-from .checks import check_bool, check_callable, check_int, check_seed
+from .arguments import check_bool, check_callable, check_int, check_seed
 from .compiled import compiled_gradient_step
 from .gc_pause import gc_paused
 from .layers import _check_input
