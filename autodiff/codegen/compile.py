@@ -2,7 +2,7 @@
 
 The trace runs ``f`` on Values. Each op node then becomes one line of generated code:
 its forward value, and in reverse order its gradient, taken from the op table's rules run
-on code-generation symbols (:mod:`autodiff.symbols`), never from a second copy of them.
+on code-generation symbols (:mod:`autodiff.codegen.symbols`), never from a second copy of them.
 
 It is a trace, as in JAX: Python control flow in ``f`` runs at the example point, and the
 compiled code repeats the branch that was taken then, whatever its inputs. (A second

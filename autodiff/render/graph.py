@@ -75,7 +75,7 @@ def draw(output: Value, *, rankdir: str = "LR", show_grad: bool = True, precisio
       each input's gradient so far, and the contributions on the edges.
     - ``flow``: colour (sign) and thicken (size) each edge by the gradient flowing along it.
     - ``group``: "layer" or "neuron" clusters the nodes of ``nn`` networks by their labels
-      (see :mod:`autodiff.render_layout`); ``collapse=True`` folds each neuron into a box.
+      (see :mod:`autodiff.render.layout`); ``collapse=True`` folds each neuron into a box.
     - ``max_nodes``: past this many drawn nodes the picture becomes a summary with a
       message (``None``: no limit).
     """
