@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,7 +63,51 @@ def _name(node: Value, index: int) -> str:
     return node.label if node.label else f"#{index}"
 
 
-class Explanation:
+class StepTable(ABC):
+    """What the step tables share: ``str()`` prints them as text, notebooks show them as
+    Markdown. A table has a ``HEADER``, ``rows``, a title and a last line."""
+
+    HEADER: tuple[str, ...] = ()
+
+    @abstractmethod
+    def rows(self, precision: int = 6) -> list[list[str]]:
+        """The table's cells, one row per contribution."""
+
+    @abstractmethod
+    def _title(self, precision: int) -> str: ...
+
+    @abstractmethod
+    def _footer(self, precision: int) -> str: ...
+
+    def to_text(self, precision: int = 6) -> str:
+        """A plain-text table (what ``str()`` prints)."""
+        cells = [[_one_line(c) for c in row] for row in [list(self.HEADER), *self.rows(precision)]]
+        widths = [max(len(row[i]) for row in cells) for i in range(len(self.HEADER))]
+        lines = [self._title(precision), ""]
+        for r, row in enumerate(cells):
+            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+            if r == 0:
+                lines.append("  ".join("─" * w for w in widths))
+        return "\n".join([*lines, "", self._footer(precision)])
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def to_markdown(self, precision: int = 6) -> str:
+        """The same table as Markdown, for docs and notebooks."""
+        def row(cells: list[str]) -> str:
+            return "| " + " | ".join(_markdown_cell(c) for c in cells) + " |"
+
+        lines = [self._title(precision), "", row(list(self.HEADER)),
+                 "|" + "|".join("---" for _ in self.HEADER) + "|"]
+        lines += [row(r) for r in self.rows(precision)]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+class Explanation(StepTable):
     """The steps of one backward pass from ``output`` (seeded with ``seed``)."""
 
     def __init__(self, output: Value, seed: float, order: list[Value], steps: list[Step]) -> None:
@@ -149,35 +194,10 @@ class Explanation:
         final = self.gradients_after(len(self.steps) - 1)
         return [(self.name(n), final.get(id(n), 0.0)) for n in self.order if n._op is None]
 
-    def to_text(self, precision: int = 6) -> str:
-        """A plain-text table (what ``str()`` prints)."""
-        cells = [[_one_line(c) for c in row] for row in [list(self.HEADER), *self.rows(precision)]]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(self.HEADER))]
-        lines = [self._title(precision), ""]
-        for r, row in enumerate(cells):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-            if r == 0:
-                lines.append("  ".join("─" * w for w in widths))
+    def _footer(self, precision: int) -> str:
         leaves = ", ".join(f"{_one_line(n)} = {number(g, precision)}"
                            for n, g in self.leaf_gradients())
-        lines += ["", f"Leaf gradients: {leaves}" if leaves else "No leaves."]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def to_markdown(self, precision: int = 6) -> str:
-        """The same table as Markdown, for docs and notebooks."""
-        def row(cells: list[str]) -> str:
-            return "| " + " | ".join(_markdown_cell(c) for c in cells) + " |"
-
-        lines = [self._title(precision), "", row(list(self.HEADER)),
-                 "|" + "|".join("---" for _ in self.HEADER) + "|"]
-        lines += [row(r) for r in self.rows(precision)]
-        return "\n".join(lines) + "\n"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
+        return f"Leaf gradients: {leaves}" if leaves else "No leaves."
 
     #: What writes the step-through frames: :func:`autodiff.render.frames.save_frames`,
     #: set by ``autodiff/__init__.py`` (this text-only module does not import graphviz).

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from .core.backward import creation_order
 from .core.ops import OPERAND_NAMES
 from .core.value import Value
-from .explain import Explanation, _markdown_cell, _name, _one_line, number
+from .explain import Explanation, StepTable, _name, _one_line, number
 from .transforms.forward import check_number, check_tangent, tangent_terms
 
 
@@ -42,7 +42,7 @@ class ForwardStep:
     tangent: float
 
 
-class ForwardExplanation:
+class ForwardExplanation(StepTable):
     """The steps of one forward sweep to ``output`` from the seeded leaves."""
 
     HEADER = ("step", "node", "computes", "value", "input", "local derivative (op table)",
@@ -109,34 +109,9 @@ class ForwardExplanation:
                 f"{number(self.output.data, precision)}, seeded tangents: {seeded} (other "
                 f"leaves 0); each node's tangent = Σ local derivative × input's tangent")
 
-    def to_text(self, precision: int = 6) -> str:
-        """A plain-text table (what ``str()`` prints)."""
-        cells = [[_one_line(c) for c in row] for row in [list(self.HEADER), *self.rows(precision)]]
-        widths = [max(len(row[i]) for row in cells) for i in range(len(self.HEADER))]
-        lines = [self._title(precision), ""]
-        for r, row in enumerate(cells):
-            lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-            if r == 0:
-                lines.append("  ".join("─" * w for w in widths))
-        lines += ["", f"Output tangent: {_one_line(self.name(self.output))} = "
-                      f"{number(self.tangent(self.output), precision)}"]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.to_text()
-
-    def to_markdown(self, precision: int = 6) -> str:
-        """The same table as Markdown, for docs and notebooks."""
-        def row(cells: list[str]) -> str:
-            return "| " + " | ".join(_markdown_cell(c) for c in cells) + " |"
-
-        lines = [self._title(precision), "", row(list(self.HEADER)),
-                 "|" + "|".join("---" for _ in self.HEADER) + "|"]
-        lines += [row(r) for r in self.rows(precision)]
-        return "\n".join(lines) + "\n"
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
+    def _footer(self, precision: int) -> str:
+        return (f"Output tangent: {_one_line(self.name(self.output))} = "
+                f"{number(self.tangent(self.output), precision)}")
 
 
 def explain_forward(output: Value, tangents: Mapping[Value, Any]) -> ForwardExplanation:

@@ -13,9 +13,9 @@ Settings from the environment (for quick runs): MOONS_SAMPLES (default 100), MOO
 """
 
 # %% Data: two interleaving half circles with a little noise.
+import io
 import os
 import sys
-import tempfile
 from functools import partial
 from pathlib import Path
 
@@ -28,6 +28,7 @@ import numpy as np
 
 import autodiff as ad
 import nn
+from nn.files import write_atomically
 
 SAMPLES = int(os.environ.get("MOONS_SAMPLES", "100"))
 EPOCHS = int(os.environ.get("MOONS_EPOCHS", "60"))
@@ -104,19 +105,11 @@ def loss_figure(losses: list[float]):
 
 
 def save_svg(figure, path: Path) -> None:
-    """Write the figure as SVG atomically: a unique temporary file, fsync, then rename."""
+    """Write the figure as SVG atomically (nn's model files are written the same way)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            figure.savefig(handle, format="svg", metadata={"Date": None})
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a picture is for reading
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    write_atomically(path, buffer.getvalue())
 
 
 save_svg(boundary_figure(GRID), OUT / "moons_boundary.svg")

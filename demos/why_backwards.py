@@ -14,10 +14,10 @@ Settings: ``--quick`` (or WHY_BACKWARDS_QUICK=1), DEMO_OUT (output folder, defau
 """
 
 # %% The seed's network as a function of its weights, and one sample.
+import io
 import json
 import os
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +32,7 @@ import numpy as np
 import autodiff as ad
 import nn
 from autodiff import Value
+from nn.files import write_atomically
 
 QUICK = "--quick" in sys.argv[1:] or os.environ.get("WHY_BACKWARDS_QUICK") == "1"
 OUT = Path(os.environ.get("DEMO_OUT", "out"))
@@ -258,19 +259,11 @@ fig.tight_layout()
 
 
 def save_svg(figure, path: Path) -> None:
-    """Write the figure as SVG atomically: a unique temporary file, fsync, then rename."""
+    """Write the figure as SVG atomically (nn's model files are written the same way)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            figure.savefig(handle, format="svg", metadata={"Date": None})
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; a picture is for reading
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    write_atomically(path, buffer.getvalue())
 
 
 save_svg(fig, OUT / "why_backwards_cost.svg")
