@@ -32,15 +32,48 @@ def _data(x: Any) -> float:
     return x.data if isinstance(x, Value) else x
 
 
+def _singular_zero(label: str, *args: Any) -> Value:
+    """0, as a Value that cannot be differentiated: ``(x · 0) ** 0.5`` over the Value
+    arguments, whose pow rule raises (naming pow) once a gradient reaches it.
+
+    A "taken as 0" case of pow's rules (∂/∂v = out·ln u at u = 0; ∂/∂u = v·u^(v−1) at v = 0
+    with u ≤ 0) is 0 as a first derivative, as in PyTorch, but its own derivative there is
+    infinite or undefined (PyTorch's masked rules give NaN): differentiating it again
+    raises instead of giving a silent 0."""
+    product: Any = 0.0
+    for arg in args:
+        if isinstance(arg, Value):
+            product = arg * 0.0 if isinstance(product, float) else product * arg
+    node = (product * 0.0) ** 0.5
+    node.label = label
+    return node
+
+
+def _scaled_pow(c: Any, u: Any, e: Any) -> Any:
+    if _data(c) != 0:
+        return c * (u ** e if isinstance(u, Value) or isinstance(e, Value) else _pow(u, e))
+    if isinstance(c, Value) and _data(u) <= 0:  # a Value exponent at 0, base ≤ 0
+        # Singular along the exponent (ln u, or 1/u at u = 0), and along u only at u = 0.
+        along = (c, e, u) if _data(u) == 0 else (c, e)
+        return _singular_zero("∂(u^v)/∂u at v = 0, u ≤ 0", *along)
+    return 0.0
+
+
+def _log_scaled(x: Any, u: Any) -> Any:
+    if _data(u) == 0 and (isinstance(x, Value) or isinstance(u, Value)):
+        return _singular_zero("∂(u^v)/∂v at u = 0", x, u)
+    return 0.0 if _data(x) == 0 or _data(u) == 0 else x * VALUE_MATH.log(u)
+
+
 VALUE_MATH = SimpleNamespace(
     exp=_value_or_float("exp", math.exp), log=_value_or_float("log", _log),
     sin=_value_or_float("sin", math.sin), cos=_value_or_float("cos", math.cos),
     # Piecewise-constant factors: their own derivative is 0, so they enter as constants.
     step=lambda u: FLOAT_MATH.step(_data(u)),
     sign=lambda u: FLOAT_MATH.sign(_data(u)),
-    scaled_pow=lambda c, u, e: 0.0 if _data(c) == 0 else c * (
-        u ** e if isinstance(u, Value) or isinstance(e, Value) else _pow(u, e)),
-    log_scaled=lambda x, u: 0.0 if _data(x) == 0 or _data(u) == 0 else x * VALUE_MATH.log(u),
+    # pow's "taken as 0" cases: 0, but a second derivative through them raises where
+    # PyTorch's is NaN (see _singular_zero).
+    scaled_pow=_scaled_pow, log_scaled=_log_scaled,
 )
 
 
