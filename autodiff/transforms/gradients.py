@@ -145,15 +145,22 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
                     partial = local_partial(node, position, m, create_graph)
                 except (ArithmeticError, ValueError) as exc:
                     raise rule_error(node, exc, in_backward=False) from None
-                before = grads.get(key, 0.0)
-                total = before + g * partial
+                contribution = g * partial
+                before = grads.get(key)
+                if before is None:  # the first contribution (+0.0 is added at the end)
+                    total = contribution if create_graph else 0.0 + contribution
+                else:
+                    total = before + contribution
                 grads[key] = total
                 if type(total) is float and total - total != 0.0:
-                    check_contribution(node, parent, g, before, in_backward=False)
+                    check_contribution(node, parent, g, 0.0 if before is None else before,
+                                       in_backward=False)
     results = []
     for v in inputs:
         g = grads.get(id(v), 0.0)
         if create_graph and not isinstance(g, Value):
             g = Value(g)
+        elif create_graph and g.data == 0.0:
+            g = g + 0.0  # a gradient starts at +0.0: a −0.0 sum shows as 0.0
         results.append(g)
     return tuple(results)
