@@ -159,7 +159,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
     for v in inputs:
         g = grads.get(id(v), 0.0)
         if create_graph and not isinstance(g, Value):
-            g = Value(g)
+            g = Value(g + 0.0)
         elif create_graph and g.data == 0.0:
             g = g + 0.0  # a gradient starts at +0.0: a −0.0 sum shows as 0.0
         results.append(g)
