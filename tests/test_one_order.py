@@ -78,6 +78,8 @@ def test_a_single_negative_zero_contribution_gives_plus_zero_everywhere():
         return -(w * 0.0)
     ways = every_way(f, (1.5,))
     assert all(w == [bits(0.0)] for w in ways.values()), ways
+    w = Value(1.5)
+    assert bits(gradients(f(w), [w], create_graph=True)[0].data) == bits(0.0)
 
 
 def test_interior_gradients_agree_between_the_walks():
