@@ -1,15 +1,16 @@
 # Two commands on a machine with only Python 3.11+: `make demo` and `make test`.
-# Both create .venv and install the project (editable, with its dev and plots extras) when needed.
+# Both create .venv and install the project (editable, with its dev, plots and docs extras) when
+# needed.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: test demo bench mutate lint clean generate pictures
+.PHONY: test demo bench mutate lint clean generate pictures docs dist
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plots]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,plots,docs]'
 	touch $(INSTALLED)
 
 test: $(INSTALLED)
@@ -39,8 +40,17 @@ generate: $(INSTALLED)
 	package.__path__ = ['autodiff']; sys.modules['autodiff'] = package; \
 	from autodiff.codegen.engine_source import main; sys.exit(main())"
 
+# The documentation site (docs/, mkdocs.yml) built into site/; --strict turns every warning
+# (a broken link, a missing reference) into a failure. Static files with relative links.
+docs: $(INSTALLED)
+	$(BIN)/python -m mkdocs build --strict --quiet
+
+# Wheel and sdist, twine check, and the wheel installed and run outside the repository.
+dist: $(INSTALLED)
+	$(BIN)/python tools/check_dist.py
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build *.egg-info
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist site *.egg-info

@@ -9,6 +9,8 @@ the forward sweep as steps, text only), ``labels`` (the one parser of nn's label
 engine's generated code, compile_grad) and ``render`` (draw, step-through frames).
 """
 
+__version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
+
 from .codegen.compile import compile_grad, compile_graph
 from .core.backward import backward_passes, creation_order, topological_order, zero_grad
 from .core.errors import DomainError, GradientOverflowError
@@ -27,15 +29,16 @@ from .transforms.forward import forward_tangents, hvp, jacobian, jvp, vjp
 from .transforms.functional import grad, value_and_grad
 from .transforms.gradcheck import GradcheckReport, gradcheck
 from .transforms.gradients import gradients
+from .transforms.matrix import Jacobian
 
 Explanation.frame_writer = save_frames
 
 __all__ = [
-    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
-    "Explanation", "ForwardExplanation", "GradcheckReport", "GradientOverflowError",
-    "GroupedStep", "LabelParts", "Op", "Step", "Value", "backward_passes", "compile_grad",
-    "compile_graph", "count_rules", "creation_order", "draw", "enable_grad", "explain",
-    "explain_forward", "forward_tangents", "grad", "gradcheck", "gradients", "group_steps",
-    "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames", "topological_order",
-    "value_and_grad", "vjp", "zero_grad",
+    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
+    "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "GroupedStep", "Jacobian",
+    "LabelParts", "Op", "Step", "Value", "backward_passes", "compile_grad", "compile_graph",
+    "count_rules", "creation_order", "draw", "enable_grad", "explain", "explain_forward",
+    "forward_tangents", "grad", "gradcheck", "gradients", "group_steps", "hvp", "jacobian", "jvp",
+    "no_grad", "parse_label", "save_frames", "topological_order", "value_and_grad", "vjp",
+    "zero_grad",
 ]

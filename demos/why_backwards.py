@@ -1,7 +1,7 @@
 """Why does δ propagate backwards? Forward mode, reverse mode and finite differences, measured.
 
 Run ``python demos/why_backwards.py`` (``--quick``: small widths, one timing run). On the
-seed's 3-4-1 sigmoid network (its initial weights, reference/seed_xor.json) and one
+seed's 3-4-1 sigmoid network (its initial weights, nn.seed_reference()) and one
 sample, all 16 ∂E/∂θ are computed three ways and each way's work is counted: central
 finite differences (2 × 16 forward passes), forward mode (16 forward sweeps, one per
 weight) and reverse mode (1 sweep). Both sweeps read every local derivative off the same
@@ -15,7 +15,6 @@ Settings: ``--quick`` (or WHY_BACKWARDS_QUICK=1), DEMO_OUT (output folder, defau
 
 # %% The seed's network as a function of its weights, and one sample.
 import io
-import json
 import os
 import sys
 import time
@@ -36,8 +35,7 @@ from nn.files import write_atomically
 
 QUICK = "--quick" in sys.argv[1:] or os.environ.get("WHY_BACKWARDS_QUICK") == "1"
 OUT = Path(os.environ.get("DEMO_OUT", "out"))
-ROOT = Path(__file__).resolve().parent.parent if "__file__" in globals() else Path.cwd()
-REFERENCE = json.loads((ROOT / "reference" / "seed_xor.json").read_text(encoding="utf-8"))
+REFERENCE = nn.seed_reference()
 SAMPLE = 3  # x = (1, 1, 1), y = 0: every weight's derivative is non-zero
 X, TARGET = REFERENCE["X"][SAMPLE], REFERENCE["y"][SAMPLE]
 THETA0, THETA1 = (np.array(t) for t in REFERENCE["initial_theta"])

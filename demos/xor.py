@@ -4,16 +4,15 @@ Run ``make demo`` (or ``python demos/xor.py``). It trains the seed's network exa
 seed's numpy code does (np.random.seed(1) initial weights, no biases, 60000 epochs of
 full-batch gradient descent with learning rate 1 on E = Σ ½(a − y)²), but every gradient
 comes from the scalar engine's backward(). It prints what the seed prints, at full
-precision, and checks it against reference/seed_xor.json; then it shows the first step's δ
-from the engine beside the closed-form recursion's, draws one sample's gradient graph and
-writes its step-through page (open the ``index.html`` it names).
+precision, and checks it against the seed's own numbers (``nn.seed_reference()``); then it
+shows the first step's δ from the engine beside the closed-form recursion's, draws one
+sample's gradient graph and writes its step-through page (open the ``index.html`` it names).
 
 Settings from the environment (for quick runs): XOR_EPOCHS (default 60000), XOR_REPORT_EVERY
 (10000), DEMO_OUT (the output folder, default out/).
 """
 
 # %% The seed's data and initial weights, built exactly as the seed builds them.
-import json
 import os
 import shutil
 import time
@@ -28,8 +27,7 @@ import nn
 EPOCHS = int(os.environ.get("XOR_EPOCHS", "60000"))
 REPORT_EVERY = int(os.environ.get("XOR_REPORT_EVERY", "10000"))
 OUT = Path(os.environ.get("DEMO_OUT", "out"))
-ROOT = Path(__file__).resolve().parent.parent if "__file__" in globals() else Path.cwd()
-REFERENCE = json.loads((ROOT / "reference" / "seed_xor.json").read_text(encoding="utf-8"))
+REFERENCE = nn.seed_reference()
 
 X = np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], dtype=float)
 y = np.array([[0, 1, 1, 0]], dtype=float).T
@@ -69,7 +67,7 @@ print("output after training:")
 print(np.array2string(last_outputs.reshape(-1, 1), floatmode="unique"))
 print(f"({history.epochs} epochs in {seconds:.1f} s)")
 
-# %% Check every printed figure against the seed's own numbers (reference/seed_xor.json).
+# %% Check every printed figure against the seed's own numbers (nn.seed_reference()).
 TOLERANCE = 1e-9  # relative
 
 

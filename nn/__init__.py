@@ -1,7 +1,7 @@
 """nn: sigmoid networks on the autodiff engine, and the seed's δ recursion to check them."""
 
 from .arguments import ACTIVATIONS, MAX_PARAMETERS
-from .delta import DeltaBackprop, delta_backprop
+from .delta import DeltaBackprop, delta_backprop, seed_reference
 from .gc_pause import gc_paused
 from .labels import LABEL_RE, LabelParts, parse_label
 from .layers import Layer, Neuron
@@ -16,5 +16,5 @@ __all__ = [
     "ACTIVATIONS", "LABEL_RE", "MAX_PARAMETERS", "MLP", "SGD", "DeltaBackprop", "History",
     "LabelParts", "Layer", "LayerDeltas", "Module", "Neuron", "binary_cross_entropy",
     "delta_backprop", "draw_deltas", "eager_gradient_step", "fit", "gc_paused",
-    "half_squared_error", "layer_deltas", "mse", "parse_label",
+    "half_squared_error", "layer_deltas", "mse", "parse_label", "seed_reference",
 ]

@@ -17,11 +17,31 @@ With the sigmoid, ``f'(z) = a(1 − a)``, which is the seed's ``nonlin(a, deriv=
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
 import numpy as np
+
+
+def seed_reference() -> dict[str, Any]:
+    """The numbers the seed's own numpy code prints, shipped with ``nn`` (a fresh copy each call).
+
+    Keys: ``X``, ``y``, ``seed``, ``learning_rate``, ``epochs``, ``initial_theta`` (Θ(0), Θ(1)
+    from ``np.random.seed(1)``), ``first_step`` (a(l), δ(l), ∂E/∂Θ(l) of the first epoch),
+    ``error_trace`` (the seed's ``Error:`` lines), ``output_after_training``, ``final_theta``;
+    ``about`` says how they were made.
+
+    Example:
+        >>> reference = nn.seed_reference()
+        >>> model = nn.MLP.from_weights(reference["initial_theta"])
+        >>> len(reference["error_trace"])
+        6
+    """
+    text = resources.files(__package__).joinpath("seed_xor.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 def _forward(z: np.ndarray, activation: str) -> np.ndarray:
@@ -67,6 +87,12 @@ class DeltaBackprop:
     error_grads: list[np.ndarray] = field(default_factory=list)
     #: ``slopes[l]`` is f'(z(l+1)), so that ``deltas[l] = error_grads[l] * slopes[l]``
     slopes: list[np.ndarray] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        """The shape of the pass and E; the arrays are the attributes."""
+        sizes = "-".join(str(a.shape[1]) for a in self.activations)
+        return (f"DeltaBackprop(layers {sizes}, batch of {self.activations[0].shape[0]}, "
+                f"E = {self.loss:.6g})")
 
 
 def delta_backprop(weights: Sequence[Any], X: Any, Y: Any, biases: Sequence[Any] | None = None,

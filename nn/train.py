@@ -49,6 +49,15 @@ class History:
     def epochs(self) -> int:
         return len(self.losses)
 
+    def __repr__(self) -> str:
+        """Counts and the first and last losses; ``.losses`` holds every epoch's."""
+        shown = [f"{x:.6g}" for x in self.losses]
+        if len(shown) > 4:
+            shown = [*shown[:2], "…", *shown[-2:]]
+        stopped = ", interrupted" if self.interrupted else ""
+        return (f"History({self.epochs} epochs in {self.seconds:.3g} s{stopped}: losses "
+                f"[{', '.join(shown)}])")
+
 
 def eager_gradient_step(model: MLP, loss: Callable[[Any, Any], Any]) -> GradientStep:
     """The engine's way: zero the gradients, run the graph forward, ``backward()``.

@@ -41,6 +41,14 @@ class LayerDeltas:
     closed: DeltaBackprop
     loss: float
 
+    def __repr__(self) -> str:
+        """The shape of the pass, E, and how far the engine's δ is from the recursion's."""
+        sizes = "-".join(str(a.shape[1]) for a in self.activations)
+        gap = max(float(np.max(np.abs(d - c), initial=0.0))
+                  for d, c in zip(self.deltas, self.closed.deltas, strict=True))
+        return (f"LayerDeltas(layers {sizes}, batch of {self.activations[0].shape[0]}, "
+                f"E = {self.loss:.6g}, max |engine δ − closed form| = {gap:.2g})")
+
 
 def layer_deltas(model: MLP, X: Sequence[Any], Y: Sequence[Any]) -> LayerDeltas:
     """Forward ``X`` through ``model`` on the engine, E = Σ ½(a − y)², backward, and read

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 from pathlib import Path
 
@@ -30,7 +29,7 @@ def load_seed_benchmark():
 @pytest.mark.slow
 def test_seed_training_compiled_lands_on_the_seeds_final_weights():
     seed = load_seed_benchmark()
-    reference = json.loads((ROOT / "reference" / "seed_xor.json").read_text())
+    reference = nn.seed_reference()
     theta, _ = seed.train_seed_compiled(60000)
     assert seed.max_relative_difference(theta, reference["final_theta"]) < 1e-9
     initial, _ = seed.train_seed_compiled(0)
@@ -100,7 +99,7 @@ def test_fit_compiled_needs_the_full_batch():
 
 @pytest.mark.slow
 def test_fit_compiled_reproduces_the_seed():
-    reference = json.loads((ROOT / "reference" / "seed_xor.json").read_text())
+    reference = nn.seed_reference()
     model = nn.MLP.from_weights(reference["initial_theta"])
     history = nn.fit(model, reference["X"], reference["y"], reference["epochs"], lr=1.0,
                      progress=False, compiled=True)

@@ -1,6 +1,5 @@
 """The nn demos run as scripts (with small settings, through their environment variables)."""
 
-import json
 import runpy
 import shutil
 import xml.etree.ElementTree as ET
@@ -8,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+import nn
+
 ROOT = Path(__file__).resolve().parent.parent
-REFERENCE = json.loads((ROOT / "reference" / "seed_xor.json").read_text(encoding="utf-8"))
+REFERENCE = nn.seed_reference()
 
 
 def test_xor_demo_prints_the_seeds_figures_and_writes_the_graph(tmp_path, monkeypatch, capsys):

@@ -1,16 +1,13 @@
 """The seed reproduced: its first step's δ and gradients (closed form and engine) to 1e-12,
 and its error trace by the engine up to epoch 10000 (the full 60000 epochs is the demo)."""
 
-import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nn
 
-REFERENCE = json.loads((Path(__file__).resolve().parent.parent / "reference" / "seed_xor.json")
-                       .read_text(encoding="utf-8"))
+REFERENCE = nn.seed_reference()
 X, Y = REFERENCE["X"], REFERENCE["y"]
 FIRST = REFERENCE["first_step"]
 

@@ -15,6 +15,7 @@ and ``|`` have no meaning inside HTML-like labels and stay as written.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,10 @@ INSTALL_HINT = ("install Graphviz, which provides it: `apt-get install graphviz`
                 "`brew install graphviz` (macOS), `conda install graphviz`, or see "
                 "https://graphviz.org/download/; the DOT text needs no binary: "
                 "`drawing.source`")
+
+
+#: A DOT node statement as the graphviz package writes it: a name, then its attributes.
+_NODE_STATEMENT = re.compile(r'\s*("(?:[^"\\]|\\.)*"|[\w.]+) \[')
 
 
 class DotNotFoundError(graphviz.ExecutableNotFound):
@@ -68,6 +73,12 @@ class Drawing(graphviz.Digraph):
 
     def _repr_svg_(self) -> str:
         return self.svg()
+
+    def __repr__(self) -> str:
+        """Counts of the DOT statements; ``.source`` is the DOT text, ``.svg()`` the picture."""
+        edges = sum(" -> " in line for line in self.body)
+        nodes = sum(bool(_NODE_STATEMENT.match(line)) and " -> " not in line for line in self.body)
+        return f"<Drawing: {nodes} nodes, {edges} edges (.source: DOT text, .svg(): SVG)>"
 
 
 # --- text in labels ----------------------------------------------------------------------

@@ -32,6 +32,7 @@ from ..core.backward import creation_order
 from ..core.errors import GradientOverflowError, describe_node, rule_error
 from ..core.value import Value
 from .gradients import gradients, local_partial, value_operands
+from .matrix import Jacobian
 
 
 def tangent_terms(node: Value, reached: Mapping[int, float]) -> list[tuple[int, Value, float]]:
@@ -186,8 +187,9 @@ def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tup
     return _shape(values, single), reverse_cotangent(outs, leaves, cs)
 
 
-def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[list[float]]]:
-    """``jacobian(f, mode)(*primals)``: the m × n matrix ∂outᵢ/∂xⱼ as a list of lists.
+def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., Jacobian]:
+    """``jacobian(f, mode)(*primals)``: the m × n matrix ∂outᵢ/∂xⱼ, a :class:`Jacobian`
+    (a list of lists).
 
     ``"forward"`` takes n forward sweeps (one per input), ``"reverse"`` m reverse sweeps
     (one per output), both over one recorded graph; ``"auto"`` takes forward when n < m,
@@ -198,7 +200,7 @@ def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[li
     if not callable(f):
         raise TypeError(f"jacobian needs a callable f, got {type(f).__name__}")
 
-    def jac(*primals: float) -> list[list[float]]:
+    def jac(*primals: float) -> Jacobian:
         xs = check_numbers(list(primals), "primals")
         leaves, outs, _ = trace(f, xs, "jacobian")
         n, m = len(leaves), len(outs)
@@ -207,8 +209,8 @@ def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[li
             for leaf in leaves:
                 reached = forward_sweep(outs, {leaf: 1.0})
                 columns.append([reached.get(id(out), 0.0) for out in outs])
-            return [[columns[j][i] for j in range(n)] for i in range(m)]
-        return [list(gradients(out, leaves)) for out in outs]
+            return Jacobian([[columns[j][i] for j in range(n)] for i in range(m)])
+        return Jacobian([list(gradients(out, leaves)) for out in outs])
 
     return jac
 

@@ -52,7 +52,12 @@ class GradcheckReport:
                          f"{row.error:>10.2e}  {'yes' if row.ok else 'NO'}")
         return "\n".join(lines)
 
-    __repr__ = __str__
+    def __repr__(self) -> str:
+        """A one-line verdict; ``str()`` (``print``) gives the per-input table."""
+        verdict = "all agree" if self else f"{len(self.failures)} disagree"
+        worst = max((row.error for row in self.rows), default=0.0)
+        return (f"<GradcheckReport: {len(self.rows)} inputs, {verdict}, largest error "
+                f"{worst:.2e}>")
 
     def _repr_markdown_(self) -> str:
         verdict = "all agree" if self else f"{len(self.failures)} disagree"

@@ -1,0 +1,79 @@
+"""MkDocs hooks: pages the documentation site generates at build time from the project itself.
+
+- ``step-through/``: the step-through page of one backward pass of the seed's 3-4-1
+  network (its initial weights, the sample x = (0, 1, 1), y = 1), written by
+  ``explain(E).save_frames`` (needs Graphviz's ``dot``), grouped per neuron and per layer too.
+- ``notebook.html``: the teaching notebook ``demos/seed_derivation.ipynb``, executed in a
+  kernel and rendered with nbconvert, outputs and drawings included.
+
+Both are added to MkDocs' file list, so links to them are checked like any other page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mkdocs.structure.files import File, Files
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOK = ROOT / "demos" / "seed_derivation.ipynb"
+_scratch: list[Path] = []
+
+
+def seed_step_through(folder: Path) -> None:
+    """One sample's backward pass through the seed's network, as three step-through pages."""
+    import autodiff
+    import nn
+
+    reference = nn.seed_reference()
+    model = nn.MLP.from_weights(reference["initial_theta"])
+    E = nn.half_squared_error(model([0.0, 1.0, 1.0]), 1.0)
+    E.label = "E"
+    E.backward()
+    explanation = autodiff.explain(E)
+    explanation.save_frames(folder, precision=3)
+    for step_by in ("neuron", "layer"):
+        explanation.save_frames(folder / f"by-{step_by}", step_by=step_by, group="neuron",
+                                precision=3)
+
+
+def rendered_notebook(out: Path) -> None:
+    """The notebook executed (its own asserts included) and rendered as one HTML page."""
+    import nbclient
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    before = os.environ.get("NOTEBOOK_OUT")
+    os.environ["NOTEBOOK_OUT"] = str(out.parent / "notebook-out")  # its files, not the repo's
+    try:
+        nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    finally:
+        if before is None:
+            del os.environ["NOTEBOOK_OUT"]
+        else:
+            os.environ["NOTEBOOK_OUT"] = before
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
+    out.write_text(body, encoding="utf-8")
+
+
+def on_files(files: Files, config: Any) -> Files:
+    scratch = Path(tempfile.mkdtemp(prefix="autodiff-docs-"))
+    _scratch.append(scratch)
+    seed_step_through(scratch / "step-through")
+    rendered_notebook(scratch / "notebook.html")
+    for path in sorted(p for p in scratch.rglob("*") if p.is_file()):
+        uri = path.relative_to(scratch).as_posix()
+        if uri.startswith(("step-through/", "notebook.html")):
+            files.append(File.generated(config, uri, abs_src_path=str(path)))
+    return files
+
+
+def on_post_build(config: Any) -> None:
+    while _scratch:
+        shutil.rmtree(_scratch.pop(), ignore_errors=True)
