@@ -43,7 +43,7 @@ generate: $(INSTALLED)
 # The documentation site (docs/, mkdocs.yml) built into site/; --strict turns every warning
 # (a broken link, a missing reference) into a failure. Static files with relative links.
 docs: $(INSTALLED)
-	$(BIN)/python -m mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet
 
 # Wheel and sdist, twine check, and the wheel installed and run outside the repository.
 dist: $(INSTALLED)

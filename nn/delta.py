@@ -34,7 +34,7 @@ def seed_reference() -> dict[str, Any]:
     ``error_trace`` (the seed's ``Error:`` lines), ``output_after_training``, ``final_theta``;
     ``about`` says how they were made.
 
-    Example:
+    Examples:
         >>> reference = nn.seed_reference()
         >>> model = nn.MLP.from_weights(reference["initial_theta"])
         >>> len(reference["error_trace"])

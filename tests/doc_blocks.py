@@ -4,8 +4,9 @@
   namespace (a session), in a temporary working folder.
 - A ```` ```text ```` block right after a Python block (only blank lines between) is that
   block's standard output, compared line by line (trailing spaces ignored).
-- A ```` ```python title="path/in/the/repo.py" ```` block is an excerpt: it must appear
-  verbatim in that file, so it cannot drift from the code; it is not executed.
+- A ```` ```python title="path/in/the/repo.py" ```` block is an excerpt: its lines must
+  appear in that file one after another (indentation aside), so it cannot drift from the
+  code; it is not executed.
 """
 
 from __future__ import annotations
@@ -57,6 +58,14 @@ def blocks(text: str) -> list[Block]:
     return found
 
 
+def is_excerpt(code: str, source: str) -> bool:
+    """``code``'s lines appear in ``source`` one after another, as written up to the indent
+    (an excerpt may be dedented)."""
+    wanted = [line.strip() for line in code.strip("\n").split("\n")]
+    lines = [line.strip() for line in source.split("\n")]
+    return any(lines[k:k + len(wanted)] == wanted for k in range(len(lines) - len(wanted) + 1))
+
+
 def normalized(output: str) -> list[str]:
     return [line.rstrip() for line in output.strip("\n").split("\n")]
 
@@ -75,7 +84,7 @@ def run_page(path: Path, root: Path, cwd: Path) -> int:
             where = f"{path.name}:{block.line}"
             if block.language == "python" and block.title:
                 source = (root / block.title).read_text(encoding="utf-8")
-                assert block.code.strip("\n") in source, f"{where}: excerpt not in {block.title}"
+                assert is_excerpt(block.code, source), f"{where}: excerpt not in {block.title}"
                 previous_output = None
             elif block.language == "python":
                 stdout = io.StringIO()

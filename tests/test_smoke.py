@@ -2,6 +2,7 @@
 
 import math
 import runpy
+import shutil
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ def test_small_graph_gradients():
     assert b.grad == 2.0
 
 
-def test_tour_demo_runs(capsys):
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+def test_tour_demo_runs(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # it draws out/tour.svg
     runpy.run_path(str(DEMOS / "tour.py"), run_name="__main__")
     out = capsys.readouterr().out
     assert "dc/da" in out and "all agree" in out

@@ -1,7 +1,7 @@
 """Build the distribution and prove it installs and runs away from the repository.
 
-Builds the wheel and the sdist (``python -m build``), runs ``twine check`` on both, checks
-what the wheel holds (both packages, their ``py.typed``, the seed's numbers, the
+Builds the wheel and the sdist into ``dist/`` (``python -m build``), runs ``twine check``
+on both, checks what the wheel holds (both packages, their ``py.typed``, the seed's numbers, the
 step-through page; no tests, benchmarks, demos or tools), then installs the wheel into a
 new venv in a temporary folder outside the repository and runs the README's tour and the
 seed's XOR network (``demos/tour.py``, ``demos/xor.py``, copied there) with that venv's
@@ -44,9 +44,11 @@ def check_wheel_contents(wheel: Path) -> None:
 
 
 def main() -> None:
+    dist = ROOT / "dist"
+    for old in [*dist.glob("*.whl"), *dist.glob("*.tar.gz")]:  # one build's files, no stale ones
+        old.unlink()
     with tempfile.TemporaryDirectory(prefix="autodiff-dist-") as scratch:
         work = Path(scratch)
-        dist = work / "dist"
         run(sys.executable, "-m", "build", "--outdir", dist, ROOT)
         wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
         if len(wheels) != 1 or len(sdists) != 1:

@@ -8,7 +8,7 @@ class Jacobian(list):  # type: ignore[type-arg]  # list[list[float]]
     loop over it as a list of lists). Its ``repr`` shows the shape and the first and last
     entries; ``.rows`` is the plain list of lists.
 
-    Example:
+    Examples:
         >>> J = autodiff.jacobian(lambda x, y: (x * y, x + y, x.exp()))(2.0, 3.0)
         >>> J
         Jacobian(3 × 2: [[3.0, 2.0], [1.0, 1.0], [7.38905609893065, 0.0]])
