@@ -241,7 +241,21 @@ def _markdown_cell(text: str) -> str:
 
 
 def explain(output: Value, seed: float = 1.0) -> Explanation:
-    """The backward pass from ``output`` as chain-rule steps; ``.grad`` is left untouched."""
+    """The backward pass from ``output`` as chain-rule steps; ``.grad`` is left untouched.
+
+    ``print()`` shows the table of steps; ``.steps`` holds them as data;
+    ``.save_frames(folder)`` writes the step-through page.
+
+    Examples:
+        >>> a, b = autodiff.Value(2.0, "a"), autodiff.Value(-3.0, "b")
+        >>> L = a * b + a
+        >>> L.label = "L"
+        >>> e = autodiff.explain(L)
+        >>> e
+        <Explanation of 'L': 2 steps, seed 1.0>
+        >>> [(c.input.label, c.contribution) for c in e.steps[-1].contributions]
+        [('a', -3.0), ('b', 2.0)]
+    """
     if not isinstance(output, Value):
         raise TypeError(f"explain needs a Value output, got {type(output).__name__}")
     if isinstance(seed, (Value, bool)) or not isinstance(seed, numbers.Real):

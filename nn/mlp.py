@@ -24,6 +24,15 @@ class MLP(Module):
     ``["tanh", "tanh", "linear"]``). ``seed`` makes the initial weights reproducible.
     Parameters are ordered layer by layer, neuron by neuron, each neuron's weights
     ``w[0..nin-1]`` then its bias; their names are their labels (``θ0[2,1]``, ``b1[1]``).
+
+    Examples:
+        >>> model = nn.MLP(3, [4, 1], bias=False, seed=0)
+        >>> model
+        MLP(3 → 4 sigmoid → 1 sigmoid, bias=False, 16 parameters)
+        >>> E = nn.half_squared_error(model([0.0, 1.0, 1.0]), 1.0)
+        >>> E.backward()
+        >>> [p.label for p in model.parameters()][:3]
+        ['θ0[0,0]', 'θ0[1,0]', 'θ0[2,0]']
     """
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str | Sequence[str] =

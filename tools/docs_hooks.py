@@ -59,6 +59,10 @@ def rendered_notebook(out: Path) -> None:
         else:
             os.environ["NOTEBOOK_OUT"] = before
     body, _ = HTMLExporter(template_name="lab").from_notebook_node(notebook)
+    back = ('<p style="margin: 1em 2em; font-family: sans-serif"><a href="chain-rule.html">'
+            "← autodiff documentation: learn the chain rule</a></p>")
+    start = body.index(">", body.index("<body")) + 1
+    body = body[:start] + back + body[start:]
     out.write_text(body, encoding="utf-8")
 
 

@@ -112,6 +112,16 @@ class Value(ValueOperators):
 
         Gradients add up across calls, as in PyTorch: reset with ``autodiff.zero_grad``.
         Each call adds exactly its own contribution, whatever ``.grad`` values exist.
+
+        Examples:
+            >>> a = autodiff.Value(2.0, "a")
+            >>> c = a * a + a          # two paths from c to a: dc/da = 2a + 1
+            >>> c.backward()
+            >>> a.grad, c.grad
+            (5.0, 1.0)
+            >>> c.backward()           # a second call adds again
+            >>> a.grad
+            10.0
         """
         backward(self, grad)
 

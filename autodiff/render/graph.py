@@ -78,6 +78,16 @@ def draw(output: Value, *, rankdir: str = "LR", show_grad: bool = True, precisio
       (see :mod:`autodiff.render.layout`); ``collapse=True`` folds each neuron into a box.
     - ``max_nodes``: past this many drawn nodes the picture becomes a summary with a
       message (``None``: no limit).
+
+    Examples:
+        >>> x = autodiff.Value(0.5, "x")
+        >>> y = (x * x).exp()
+        >>> y.backward()
+        >>> drawing = autodiff.draw(y)   # records: label | data | grad; ops between them
+        >>> drawing
+        <Drawing: 5 nodes, 5 edges (.source: DOT text, .svg(): SVG)>
+        >>> drawing.render("out/y", format="svg")  # needs Graphviz's dot  # doctest: +SKIP
+        'out/y.svg'
     """
     if not isinstance(output, Value):
         raise TypeError(f"draw needs a Value output, got {type(output).__name__}")

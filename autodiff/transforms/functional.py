@@ -79,7 +79,21 @@ def value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0
 
 
 def grad(f: Callable[..., Any], argnums: int | Sequence[int] = 0) -> Callable[..., Any]:
-    """Return the derivative function of ``f``: ``grad(f)(x) == f'(x)``; it nests."""
+    """Return the derivative function of ``f``: ``grad(f)(x) == f'(x)``; it nests.
+
+    ``f`` takes and returns Values (use their methods: ``x.sin()``); the derivative
+    function takes plain numbers. ``argnums`` picks the argument(s) differentiated by; a
+    tuple of them gives a tuple of derivatives.
+
+    Examples:
+        >>> f = lambda x, y: x * y + x.sin()
+        >>> autodiff.grad(f)(0.0, 2.0)               # y + cos x
+        3.0
+        >>> autodiff.grad(f, argnums=(0, 1))(0.0, 2.0)
+        (3.0, 0.0)
+        >>> autodiff.grad(autodiff.grad(f))(0.0, 2.0)  # −sin x (a zero is +0.0)
+        0.0
+    """
     vg = value_and_grad(f, argnums)
 
     @functools.wraps(f)

@@ -116,6 +116,15 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
     With ``create_graph=True`` the results are Values in a new graph built from the op
     table's rules, so they can be differentiated again (second, third derivatives...).
     An input that ``output`` does not depend on gets 0.
+
+    Examples:
+        >>> x, y = autodiff.Value(3.0, "x"), autodiff.Value(2.0, "y")
+        >>> out = x * x * y
+        >>> autodiff.gradients(out, [x, y])           # (2xy, x²)
+        (12.0, 9.0)
+        >>> (dx,) = autodiff.gradients(out, [x], create_graph=True)
+        >>> autodiff.gradients(dx, [x, y])            # (2y, 2x)
+        (4.0, 6.0)
     """
     inputs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for v in inputs:
