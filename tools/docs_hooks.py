@@ -12,6 +12,7 @@ Both are added to MkDocs' file list, so links to them are checked like any other
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -76,6 +77,11 @@ def on_files(files: Files, config: Any) -> Files:
         if uri.startswith(("step-through/", "notebook.html")):
             files.append(File.generated(config, uri, abs_src_path=str(path)))
     return files
+
+
+def on_page_content(html: str, **kwargs: Any) -> str:
+    """Docstrings name code with Sphinx roles (``:func:`draw```); show just the code."""
+    return re.sub(r":(?:func|meth|class|mod|attr|data):(?=<code>)", "", html)
 
 
 def on_post_build(config: Any) -> None:
