@@ -1,6 +1,6 @@
 """The eager engine's per-op code: each op's Value methods and its backward steps.
 
-GENERATED from the op table (autodiff/core/ops.py) by autodiff/codegen/engine_source.py:
+GENERATED from the op table (autodiff/core/ops.py) by tools/engine_source.py:
 do not edit. After changing the table, run `make generate`; tests/test_engine_source.py
 fails while this file and the table disagree.
 
