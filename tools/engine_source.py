@@ -124,7 +124,7 @@ def _binary_method(op: Op, method: str, reflected: bool) -> str:
         constant, "other" if reflected else "self.data", "self.data" if reflected else "other",
         ["self"])]
     body = ["if type(other) is Value:", *indent,
-            "if type(other) is float or is_number(other):",
+            "if type(other) is float or is_real(other):",
             "    if type(other) is not float:",
             f"        other = number_operand(other, {constant}, self)", *number,
             f"return unsupported({op.name!r}, self, other, {reflected})"]
@@ -183,8 +183,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .checks import is_real, number_operand, unsupported
 from .errors import check_contribution as check
-from .errors import is_number, number_operand, op_error, unsupported
+from .errors import op_error
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
 from .tape import creation_counter, record_rarely
 from .tape import current as start_tape
