@@ -2,7 +2,7 @@
 
 - ``step-through/``: the step-through page of one backward pass of the seed's 3-4-1
   network (its initial weights, the sample x = (0, 1, 1), y = 1), written by
-  ``explain(E).save_frames`` (needs Graphviz's ``dot``), grouped per neuron and per layer too.
+  ``save_frames(explain(E), ...)`` (needs Graphviz's ``dot``), grouped per neuron and per layer too.
 - ``notebook.html``: the teaching notebook ``demos/seed_derivation.ipynb``, executed in a
   kernel and rendered with nbconvert, outputs and drawings included.
 
@@ -36,9 +36,9 @@ def seed_step_through(folder: Path) -> None:
     E.label = "E"
     E.backward()
     explanation = autodiff.explain(E)
-    explanation.save_frames(folder, precision=3)
+    autodiff.save_frames(explanation, folder, precision=3)
     for step_by in ("neuron", "layer"):
-        explanation.save_frames(folder / f"by-{step_by}", step_by=step_by, group="neuron",
+        autodiff.save_frames(explanation, folder / f"by-{step_by}", step_by=step_by, group="neuron",
                                 precision=3)
 
 
