@@ -22,6 +22,7 @@ from .core.backward import creation_order
 from .core.errors import rule_error
 from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
+from .labels import NodeNames
 from .transforms.gradients import local_partial, value_operands
 
 
@@ -57,10 +58,6 @@ def number(x: Any, precision: int) -> str:
     if math.isnan(x) or math.isinf(x):
         return str(x)
     return f"{x + 0.0:.{precision}g}"
-
-
-def _name(node: Value, index: int) -> str:
-    return node.label if node.label else f"#{index}"
 
 
 class StepTable(ABC):
@@ -115,11 +112,9 @@ class Explanation(StepTable):
         self.seed = seed
         self.order = order
         self.steps: tuple[Step, ...] = tuple(steps)
-        self._index = {id(node): i for i, node in enumerate(order)}
-
-    def name(self, node: Value) -> str:
-        """How tables and drawings name ``node``: its label, else ``#i`` (its topological index)."""
-        return _name(node, self._index[id(node)])
+        self.name = NodeNames()
+        """How tables and drawings name a node: its label, else the expression it computes
+        (``a·b``), else (a leaf) its value; see :class:`autodiff.labels.NodeNames`."""
 
     def gradients_after(self, k: int) -> dict[int, float]:
         """Gradient received so far by each node (by id) once steps 0..k are done."""

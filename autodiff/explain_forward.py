@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 from .core.backward import creation_order
 from .core.ops import OPERAND_NAMES
 from .core.value import Value
-from .explain import Explanation, StepTable, _name, _one_line, number
+from .explain import Explanation, StepTable, _one_line, number
+from .labels import NodeNames
 from .transforms.forward import check_number, check_tangent, tangent_terms
 
 
@@ -54,15 +55,11 @@ class ForwardExplanation(StepTable):
         self.seeds = seeds
         self.order = order
         self.steps: tuple[ForwardStep, ...] = tuple(steps)
-        self._index = {id(node): i for i, node in enumerate(order)}
+        self.name = NodeNames()  # as Explanation.name: label, else expression, else value
         self._tangents = dict(seeds)
         for step in steps:
             if step.terms:
                 self._tangents[id(step.node)] = step.tangent
-
-    def name(self, node: Value) -> str:
-        """How the table names ``node``: its label, else ``#i`` (its place in the order)."""
-        return _name(node, self._index[id(node)])
 
     def expression(self, node: Value, precision: int = 6) -> str:
         """What ``node`` computes, in its inputs' names (as :meth:`Explanation.expression`)."""

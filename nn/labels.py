@@ -43,5 +43,12 @@ def input_label(i: int) -> str:
     return f"a0[{i}]"
 
 
+def loss_piece_labels(output: str) -> tuple[str, str, str]:
+    """The seed's E = ½(a − y)² of one output, piece by piece: ``a2[0] − y``,
+    ``(a2[0] − y)²`` and ``½(a2[0] − y)²`` for the output labelled ``a2[0]``."""
+    return f"{output} − y", f"({output} − y)²", f"½({output} − y)²"
+
+
 __all__ = ["LABEL_RE", "LabelParts", "activation_label", "bias_label", "input_label",
+           "loss_piece_labels",
            "parse_label", "pre_activation_label", "weight_label"]

@@ -15,7 +15,7 @@ from ..core.backward import topological_order
 from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
 from ..explain import Explanation, explain, number
-from ..labels import children_of, neuron_groups
+from ..labels import NodeNames, children_of, constant_text, neuron_groups
 from ..transforms.gradients import value_operands
 from .drawing import Drawing, html_text, plain_text, tooltip_text
 from .layout import Folding, fold_neurons
@@ -104,13 +104,6 @@ def _as_kwargs(options: Options) -> dict[str, Any]:
     return {name: getattr(options, name) for name in Options.__dataclass_fields__}
 
 
-def _constant(c: float, precision: int) -> str:
-    if c.is_integer() and abs(c) < 1e15:
-        return str(int(c))
-    short = repr(c)
-    return short if len(short) <= precision + 3 else number(c, precision)
-
-
 class _Renderer:
     """Builds one Drawing: nodes, clusters, edges, marks."""
 
@@ -129,6 +122,8 @@ class _Renderer:
         self.folding = fold_neurons(self.order, self.children) if options.collapse \
             else Folding()
         self.groups = neuron_groups(self.order, self.children) if options.group else {}
+        self.name = explanation.name if explanation is not None else NodeNames(
+            options.precision)  # label, else the expression it computes, else (a leaf) value
         self.grad_texts: dict[int, str] | None = None  # frames: each grad cell's widest text
         self.edge_labels: dict[str, str] | None = None  # frames: each edge's step label
 
@@ -138,9 +133,6 @@ class _Renderer:
         """The gradient shown on ``node`` (None: not reached yet at this step)."""
         return node.grad if self.grads is None else self.grads.get(id(node))
 
-    def name(self, node: Value) -> str:
-        return node.label if node.label else f"#{self.index[id(node)]}"
-
     def visible(self, node: Value) -> bool:
         box = self.folding.box.get(id(node))
         return id(node) not in self.folding.hidden and (box is None or box is node)
@@ -149,7 +141,7 @@ class _Renderer:
         """(HTML label, tooltip) of ``node``'s record."""
         p = self.options.precision
         name = (f"<B>{html_text(node.label)}</B>" if node.label
-                else f'<FONT COLOR="#80868b">#{self.index[id(node)]}</FONT>')
+                else f'<FONT COLOR="#5f6368">{html_text(self.name(node))}</FONT>')
         box = self.folding.box.get(id(node))
         if box is node:
             name += f" = {html_text(node._op.symbol)}(z)"
@@ -195,9 +187,9 @@ class _Renderer:
     def op_label(self, node: Value) -> str:
         op, p = node._op, self.options.precision
         if op.kind is CONST_RIGHT:
-            return f"{op.symbol} {_constant(node._b, p)}"
+            return f"{op.symbol} {constant_text(node._b, p)}"
         if op.kind is CONST_LEFT:
-            return f"{_constant(node._a, p)} {op.symbol}"
+            return f"{constant_text(node._a, p)} {op.symbol}"
         return op.symbol
 
     # --- the picture ---------------------------------------------------------------------
