@@ -46,7 +46,7 @@ def test_long_names_are_shortened_and_a_long_chain_needs_no_recursion():
 
 
 def test_an_nn_loss_names_every_node_in_the_seed_notation():
-    model = nn.MLP.from_weights([[[0.1, 0.2], [0.3, 0.4]], [[0.5], [0.6]]])
+    model = nn.MLP.from_weights([[[0.1, 0.2, 0.3], [0.3, 0.4, 0.5]], [[0.5], [0.6], [0.7]]])
     loss = nn.half_squared_error(model([1.0, 2.0]), 1.0)
     e = explain(loss)
     names = {e.name(node) for node in e.order}
