@@ -21,6 +21,7 @@ from .labels import LABEL_RE, LabelParts, parse_label
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
+from .render.network import NetworkDrawing, draw_network
 from .stepping import GroupedStep, group_steps
 from .transforms.counting import count_rules
 from .transforms.forward import forward_tangents, hvp, jacobian, jvp, vjp
@@ -31,11 +32,45 @@ from .transforms.gradients import gradients
 Explanation.frame_writer = save_frames
 
 __all__ = [
-    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
-    "Explanation", "ForwardExplanation", "GradcheckReport", "GradientOverflowError",
-    "GroupedStep", "LabelParts", "Op", "Step", "Value", "backward_passes", "compile_grad",
-    "compile_graph", "count_rules", "creation_order", "draw", "enable_grad", "explain",
-    "explain_forward", "forward_tangents", "grad", "gradcheck", "gradients", "group_steps",
-    "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames", "topological_order",
-    "value_and_grad", "vjp", "zero_grad",
+    "LABEL_RE",
+    "OPS",
+    "Contribution",
+    "DomainError",
+    "DotNotFoundError",
+    "Drawing",
+    "Explanation",
+    "ForwardExplanation",
+    "GradcheckReport",
+    "GradientOverflowError",
+    "GroupedStep",
+    "LabelParts",
+    "NetworkDrawing",
+    "Op",
+    "Step",
+    "Value",
+    "backward_passes",
+    "compile_grad",
+    "compile_graph",
+    "count_rules",
+    "creation_order",
+    "draw",
+    "draw_network",
+    "enable_grad",
+    "explain",
+    "explain_forward",
+    "forward_tangents",
+    "grad",
+    "gradcheck",
+    "gradients",
+    "group_steps",
+    "hvp",
+    "jacobian",
+    "jvp",
+    "no_grad",
+    "parse_label",
+    "save_frames",
+    "topological_order",
+    "value_and_grad",
+    "vjp",
+    "zero_grad",
 ]

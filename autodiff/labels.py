@@ -84,6 +84,12 @@ def neuron_groups(order: list[Value], children: dict[int, list[Value]]
     return groups
 
 
+def loss_piece_labels(output: str) -> tuple[str, str, str]:
+    """The seed's E = ½(a − y)² of one output, piece by piece, as nn labels it:
+    ``a2[0] − y``, ``(a2[0] − y)²`` and ``½(a2[0] − y)²`` for the output ``a2[0]``."""
+    return f"{output} − y", f"({output} − y)²", f"½({output} − y)²"
+
+
 # --- names for every node ------------------------------------------------------------------
 
 #: Past this many characters a node's expression is shortened (``½·(…)``, ``t + … + t``).

@@ -16,6 +16,7 @@ is, unit ``j`` of layer ``k + 1``):
 from __future__ import annotations
 
 from autodiff import LABEL_RE, LabelParts, parse_label
+from autodiff.labels import loss_piece_labels
 
 
 def weight_label(k: int, i: int, j: int) -> str:
@@ -41,12 +42,6 @@ def activation_label(k: int, j: int) -> str:
 def input_label(i: int) -> str:
     """``a0[i]``: input unit i, given as a plain number."""
     return f"a0[{i}]"
-
-
-def loss_piece_labels(output: str) -> tuple[str, str, str]:
-    """The seed's E = ½(a − y)² of one output, piece by piece: ``a2[0] − y``,
-    ``(a2[0] − y)²`` and ``½(a2[0] − y)²`` for the output labelled ``a2[0]``."""
-    return f"{output} − y", f"({output} − y)²", f"½({output} − y)²"
 
 
 __all__ = ["LABEL_RE", "LabelParts", "activation_label", "bias_label", "input_label",
