@@ -57,9 +57,9 @@ def parse_label(label: str) -> LabelParts | None:
 def children_of(order: list[Value]) -> dict[int, list[Value]]:
     """For each node id, the nodes that use it (once per use, so ``a*a`` lists ``a*a`` twice)."""
     children: dict[int, list[Value]] = {id(node): [] for node in order}
-    for node in order:
+    for node in order:  # (a part of a graph: a parent outside it gets its users too)
         for parent in node.parents:
-            children[id(parent)].append(node)
+            children.setdefault(id(parent), []).append(node)
     return children
 
 

@@ -180,9 +180,9 @@ def network_steps(e: Explanation, network: Network, step_by: str = "network",
     done: set[tuple[int | str, ...]] = set()
     for layer in range(network.depth, 0, -1):
         if step_by in ("network", "layer"):
-            layer_done = {("δ", layer, j) for j in range(network.sizes[layer])}
-            layer_done |= _gradients_of(network, layer, range(network.sizes[layer]))
-            done |= layer_done
+            done |= {("δ", layer, j) for j in range(network.sizes[layer])}
+            if step_by == "layer":  # else each unit's step gives its weight gradients
+                done |= _gradients_of(network, layer, range(network.sizes[layer]))
             steps.append(_layer_step(e, network, layer, len(steps), frozenset(done), precision))
         if step_by in ("network", "neuron"):
             for j in range(network.sizes[layer]):

@@ -133,6 +133,11 @@ class _Renderer:
         """The gradient shown on ``node`` (None: not reached yet at this step)."""
         return node.grad if self.grads is None else self.grads.get(id(node))
 
+    def drawn_op(self, node: Value) -> bool:
+        """Whether ``node``'s op is drawn: it has one, and (when a part of a graph is
+        drawn) its inputs are drawn too; else it is drawn as an input of that part."""
+        return node._op is not None and all(id(p) in self.index for p in node.parents)
+
     def visible(self, node: Value) -> bool:
         box = self.folding.box.get(id(node))
         return id(node) not in self.folding.hidden and (box is None or box is node)
@@ -217,7 +222,7 @@ class _Renderer:
             label, tooltip = self.record(node)
             bucket.append((f"v{i}", label, {"shape": "none", "margin": "0",
                                             "tooltip": tooltip, "id": f"v{i}"}))
-            if node._op is not None and id(node) not in self.folding.box:
+            if self.drawn_op(node) and id(node) not in self.folding.box:
                 bucket.append((f"o{i}", plain_text(self.op_label(node)),
                                {**self.marks.op_attributes(node), "id": f"o{i}"}))
         self._emit_nodes(g, buckets)
@@ -249,7 +254,7 @@ class _Renderer:
         o = self.options
         boxes: dict[int, dict[int, int]] = {}
         for node in shown:
-            if node._op is None:
+            if not self.drawn_op(node):
                 continue
             i = self.index[id(node)]
             box = self.folding.box.get(id(node))

@@ -195,10 +195,11 @@ class NetworkPicture:
 
     # --- drawing ---------------------------------------------------------------------------
 
-    def frame(self, known: Any = None, focus: frozenset = frozenset(), title: str = ""
-              ) -> Frame:
+    def frame(self, known: Any = None, focus: frozenset = frozenset(), title: str = "",
+              primary: tuple[int, int] | None = None) -> Frame:
         """The picture with only ``known`` gradients shown (a set of step keys, see
-        :class:`autodiff.network.NetworkStep`; None: all) and ``focus`` highlighted."""
+        :class:`autodiff.network.NetworkStep`; None: all) and ``focus`` highlighted; the
+        anchor is the δ line of unit ``primary`` (layer, unit), else the first label."""
         has = (lambda key: True) if known is None else (lambda key: key in known)
         n = self.n
         w, h = self.size
@@ -256,7 +257,8 @@ class NetworkPicture:
                                    COLORS["focus"] if mark else COLORS["text"],
                                    key == "name" or mark))
                 if mark:
-                    labels.insert(0, (box[0] + PAD, ty - size, text_width(text, size), size * 1.4))
+                    labels.insert(0 if (layer, j) == primary else len(labels),
+                                  (box[0] + PAD, ty - size, text_width(text, size), size * 1.4))
                 ty += LINE
             for (bl, bj), row in self.bias_rows.items():
                 if (bl, bj) == (layer, j):
