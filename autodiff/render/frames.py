@@ -212,8 +212,9 @@ def _title(e: Explanation, group: GroupedStep, count: int, p: int) -> str:
     head = f"step {group.index + 1} of {count}"
     if len(group.steps) == 1:
         step = group.steps[0]
-        return (f"{head}: {e.name(step.node)} = {e.expression(step.node, p)} sends its "
-                f"gradient {number(step.upstream, p)} back")
+        name, computes = e.name(step.node), e.expression(step.node, p)
+        what = name if name == computes else f"{name} = {computes}"
+        return f"{head}: {what} sends its gradient {number(step.upstream, p)} back"
     return (f"{head}: {group.describe()}, the per-op steps {group.first + 1} to "
             f"{group.last + 1} of {len(e.steps)} taken together; {e.name(group.nodes[0])} "
             f"receives {number(group.steps[0].upstream, p)}")
