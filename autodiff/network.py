@@ -14,9 +14,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .explain import number
+from .core.graph import local_partial
 from .labels import LABEL_RE, children_of, loss_piece_labels, parse_label
-from .transforms.gradients import local_partial
+from .text import number
 
 if TYPE_CHECKING:
     from .core.value import Value

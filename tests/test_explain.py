@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from autodiff import Value, explain, topological_order
-from autodiff.transforms.gradients import local_partials
+from autodiff import Value, creation_order, explain
+from autodiff.core.graph import local_partials
 from tests.strategies import expressions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ def test_contributions_to_each_node_sum_to_its_grad_exactly(case):
     out, leaves = build(case)
     e = explain(out)  # before backward: the same order, the same additions
     out.backward()
-    order = topological_order(out)
+    order = creation_order(out)
     if out.op:  # else the output is a leaf: nothing to send
         assert e.steps[0].node is out and e.steps[0].upstream == 1.0
     assert len(e.steps) == sum(1 for v in order if v.op)
@@ -61,9 +61,9 @@ def test_contributions_to_each_node_sum_to_its_grad_exactly(case):
 def test_explaining_after_backward_agrees_and_touches_no_grad(case):
     out, leaves = build(case)
     out.backward()
-    before = [v.grad for v in topological_order(out)]
+    before = [v.grad for v in creation_order(out)]
     e = explain(out)
-    assert [v.grad for v in topological_order(out)] == before
+    assert [v.grad for v in creation_order(out)] == before
     for leaf in leaves:
         assert math.isclose(e.gradient(leaf), leaf.grad, rel_tol=1e-12, abs_tol=1e-12)
 
@@ -140,9 +140,11 @@ def test_chain_rule_demo_runs_and_writes_the_frames(tmp_path):
                           str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "∂E/∂θ1[" in run.stdout and "∂E/∂θ0[" in run.stdout and "MISMATCH" not in run.stdout
-    frames = sorted((tmp_path / "frames").glob("step-*.svg"))
-    assert (tmp_path / "frames" / "index.html").exists() and len(frames) > 20
+    frames = sorted((tmp_path / "frames").glob("step-*.svg"))  # 2 layers and 5 units
+    assert (tmp_path / "frames" / "index.html").exists() and len(frames) == 7
+    assert len(list((tmp_path / "frames").glob("unit-*/index.html"))) == 5
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
+    assert "θ0[1,2] = " in (tmp_path / "network.svg").read_text(encoding="utf-8")
 
 
 def test_chain_rule_demo_runs_without_dot_printing_the_text_and_writing_dot(tmp_path):
@@ -154,7 +156,10 @@ def test_chain_rule_demo_runs_without_dot_printing_the_text_and_writing_dot(tmp_
     assert "∂E/∂θ0[" in run.stdout and "MISMATCH" not in run.stdout
     assert "dot was not found" in run.stdout
     assert (tmp_path / "out" / "graph.dot").read_text(encoding="utf-8").startswith("digraph")
-    assert not (tmp_path / "out" / "frames").exists()
+    # the network picture and its step-through need no dot; the op-level pages do
+    assert (tmp_path / "out" / "network.svg").exists()
+    assert (tmp_path / "out" / "frames" / "index.html").exists()
+    assert not list((tmp_path / "out" / "frames").glob("unit-*"))
 
 
 def test_control_characters_in_labels_stay_out_of_the_text_table():

@@ -15,16 +15,19 @@ import html
 import json
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..explain import number
+from ..core.checks import is_integer
+from ..explain import Explanation
 from ..labels import parse_label
 from ..network import NETWORK_STEP_BY, read_network
 from ..stepping import group_steps
+from ..text import number
 from .graph import Options
 from .network_frames import (
     MAX_UNIT_PAGES,
@@ -38,7 +41,6 @@ from .network_frames import (
 from .restyle import LABEL_SIZE, FrameSheet
 
 if TYPE_CHECKING:
-    from ..explain import Explanation
     from ..stepping import GroupedStep
 
 FRAME_NAME = re.compile(r"step-\d+\.svg")
@@ -78,7 +80,7 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str | 
     """
     if not isinstance(folder, (str, Path)):
         raise TypeError(f"folder must be a str or Path, got {type(folder).__name__}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int):
+    if not is_integer(max_steps):
         raise TypeError(f"max_steps must be an int, got {type(max_steps).__name__}")
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")
@@ -100,7 +102,8 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str | 
     folder = Path(folder)
     if network is not None:
         precision = Options(**draw_options).precision  # checks the options too
-        unit_pages = sum(network.sizes[1:]) <= MAX_UNIT_PAGES
+        # each unit's op-level page, where dot can draw it and there are not too many
+        unit_pages = sum(network.sizes[1:]) <= MAX_UNIT_PAGES and shutil.which("dot") is not None
         picture, pairs = network_records(explanation, network, step_by, precision, unit_pages)
         _check_count(len(pairs), step_by, max_steps)
         size, legend = network_page_size(picture), NETWORK_LEGEND
@@ -130,6 +133,11 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str | 
         with contextlib.suppress(FileNotFoundError):
             (folder / stale).unlink()
     return folder / "index.html"
+
+
+# ``explain(loss).save_frames(folder)``: the same function, as a method of the pass it draws.
+# It is attached here, where it is defined, so that explain (text only) never imports render.
+Explanation.save_frames = save_frames  # type: ignore[attr-defined]
 
 
 def _check_count(count: int, step_by: str, max_steps: int) -> None:
