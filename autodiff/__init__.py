@@ -5,7 +5,9 @@ The package, in the order its imports run (each layer uses only those before it)
 its memory, backward, the checks), ``transforms`` (gradients, grad, value_and_grad,
 gradcheck; forward mode: jvp, vjp, jacobian, hvp; count_rules), ``text`` (numbers and
 names as text), ``explain`` and ``explain_forward`` (the backward pass and the forward
-sweep as steps, text only), ``labels`` (nn's labels: the writers and the one parser),
+sweep as steps, text only), ``labels`` (nn's labels: the writers and the one parser;
+every node's name), ``network`` (an nn network read back from its labels, and its backward
+pass as the δ recursion, text only),
 ``stepping`` (steps grouped per neuron or layer, text only), ``codegen`` (symbols,
 compile_grad) and ``render`` (draw, step-through frames).
 """
@@ -26,6 +28,7 @@ from .labels import LABEL_RE, LabelParts, parse_label
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
+from .render.network import NetworkDrawing, draw_network
 from .stepping import GroupedStep, group_steps
 from .transforms.counting import count_rules
 from .transforms.forward import forward_tangents, hvp, jacobian, jvp, vjp
@@ -35,11 +38,11 @@ from .transforms.gradients import gradients
 from .transforms.matrix import Jacobian
 
 __all__ = [
-    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
-    "Explanation", "ForwardExplanation", "GradcheckReport", "GradientOverflowError",
-    "GroupedStep", "Jacobian", "LabelParts", "Op", "Step", "Value", "backward_passes",
-    "compile_grad", "compile_graph", "count_rules", "creation_order", "draw", "enable_grad",
+    "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
+    "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "GroupedStep", "Jacobian",
+    "LabelParts", "NetworkDrawing", "Op", "Step", "Value", "backward_passes", "compile_grad",
+    "compile_graph", "count_rules", "creation_order", "draw", "draw_network", "enable_grad",
     "explain", "explain_forward", "forward_tangents", "gc_paused", "grad", "gradcheck",
-    "gradients", "group_steps", "hvp", "jacobian", "jvp", "no_grad", "parse_label",
-    "save_frames", "value_and_grad", "vjp", "zero_grad",
+    "gradients", "group_steps", "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames",
+    "value_and_grad", "vjp", "zero_grad",
 ]

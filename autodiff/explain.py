@@ -20,6 +20,7 @@ from .core.errors import rule_error
 from .core.graph import creation_order, local_partial, value_operands
 from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
+from .labels import NodeNames
 from .text import markdown_cell, number, one_line
 
 
@@ -48,19 +49,15 @@ class Step:
         return self.node._op
 
 
-def _name(node: Value, index: int) -> str:
-    return node.label if node.label else f"#{index}"
-
-
 class StepTable(ABC):
     """What the step tables share: ``str()`` prints them as text, notebooks show them as
     Markdown. A table has a ``HEADER``, ``rows``, a title and a last line."""
 
     HEADER: tuple[str, ...] = ()
 
-    @abstractmethod
-    def name(self, node: Value) -> str:
-        """How the table names ``node``: its label, else ``#i`` (its place in the order)."""
+    #: How the table names a node: its label, else the expression it computes (``a·b``),
+    #: else (a leaf) its value (see :class:`autodiff.labels.NodeNames`).
+    name: NodeNames
 
     def expression(self, node: Value, precision: int = 6) -> str:
         """What ``node`` computes, in its inputs' names, e.g. ``x × w`` or ``σ(z1[0])``."""
@@ -126,11 +123,7 @@ class Explanation(StepTable):
         self.seed = seed
         self.order = order
         self.steps: tuple[Step, ...] = tuple(steps)
-        self._index = {id(node): i for i, node in enumerate(order)}
-
-    def name(self, node: Value) -> str:
-        """How tables and drawings name ``node``: its label, else ``#i`` (its topological index)."""
-        return _name(node, self._index[id(node)])
+        self.name = NodeNames()
 
     def gradients_after(self, k: int) -> dict[int, float]:
         """Gradient received so far by each node (by id) once steps 0..k are done."""

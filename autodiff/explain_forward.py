@@ -17,7 +17,8 @@ from .core.checks import check_finite
 from .core.graph import creation_order
 from .core.ops import OPERAND_NAMES
 from .core.value import Value
-from .explain import StepTable, _name
+from .explain import StepTable
+from .labels import NodeNames
 from .text import number, one_line
 from .transforms.forward import check_tangent, tangent_terms
 
@@ -56,15 +57,11 @@ class ForwardExplanation(StepTable):
         self.seeds = seeds
         self.order = order
         self.steps: tuple[ForwardStep, ...] = tuple(steps)
-        self._index = {id(node): i for i, node in enumerate(order)}
+        self.name = NodeNames()  # as Explanation.name: label, else expression, else value
         self._tangents = dict(seeds)
         for step in steps:
             if step.terms:
                 self._tangents[id(step.node)] = step.tangent
-
-    def name(self, node: Value) -> str:
-        """How the table names ``node``: its label, else ``#i`` (its place in the order)."""
-        return _name(node, self._index[id(node)])
 
     def tangent(self, node: Value) -> float:
         """d node along the seeded direction (0.0 for a node the sweep does not reach)."""

@@ -11,7 +11,7 @@ and its one regex live side by side. Layer 0 is the input; for unit ``j`` of lay
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .core.value import Value
@@ -85,9 +85,9 @@ def input_label(i: int) -> str:
 def children_of(order: list[Value]) -> dict[int, list[Value]]:
     """For each node id, the nodes that use it (once per use, so ``a*a`` lists ``a*a`` twice)."""
     children: dict[int, list[Value]] = {id(node): [] for node in order}
-    for node in order:
+    for node in order:  # (a part of a graph: a parent outside it gets its users too)
         for parent in node.parents:
-            children[id(parent)].append(node)
+            children.setdefault(id(parent), []).append(node)
     return children
 
 
@@ -110,3 +110,126 @@ def neuron_groups(order: list[Value], children: dict[int, list[Value]]
         if len(owners) == 1 and None not in owners:
             groups[id(node)] = owners.pop()
     return groups
+
+
+def loss_piece_labels(output: str) -> tuple[str, str, str]:
+    """The seed's E = ½(a − y)² of one output, piece by piece, as nn labels it:
+    ``a2[0] − y``, ``(a2[0] − y)²`` and ``½(a2[0] − y)²`` for the output ``a2[0]``."""
+    return f"{output} − y", f"({output} − y)²", f"½({output} − y)²"
+
+
+# --- names for every node ------------------------------------------------------------------
+
+#: Past this many characters a node's expression is shortened (``½·(…)``, ``t + … + t``).
+MAX_NAME = 40
+_ATOM, _POWER, _PREFIX, _PRODUCT, _SUM, _SPACED = 9, 4, 3, 2, 1, 0  # binding strength
+_BINARY_TEXT = {"add": (" + ", _SUM), "sub": (" − ", _SUM), "mul": ("·", _PRODUCT),
+                "div": ("/", _PRODUCT), "pow": ("^", _POWER)}
+_SUPERSCRIPTS = {2.0: "²", 3.0: "³"}
+
+
+class _Name(NamedTuple):
+    text: str
+    strength: int  # how tightly it binds: operands weaker than their op are parenthesised
+    first: str  # an unlabelled sum's first and last terms and how many it has
+    last: str
+    terms: int
+
+
+def constant_text(c: float, precision: int = 4) -> str:
+    """A constant as a graph shows it: ``2`` for 2.0, else short (``0.5``, ``0.3333``)."""
+    if c.is_integer() and abs(c) < 1e15:
+        return str(int(c))
+    short = repr(c)
+    return short if len(short) <= precision + 3 else f"{c + 0.0:.{precision}g}"
+
+
+class NodeNames:
+    """What every table, page and picture calls a node: its label; else, for a node made by
+    an op, the expression it computes in its inputs' names (``a·b``, ``θ1[3,0]·a1[3]``,
+    a partial sum as the sum it is), shortened past :data:`MAX_NAME` characters (``½·(…)``,
+    ``t₀ + … + tₙ``); else, for an unlabelled leaf, its value."""
+
+    def __init__(self, precision: int = 4) -> None:
+        self.precision = precision
+        self._names: dict[int, tuple[Value, _Name]] = {}
+
+    def __call__(self, node: Value) -> str:
+        return self._name(node).text
+
+    def _name(self, node: Value) -> _Name:
+        got = self._names.get(id(node))
+        if got is not None:
+            return got[1]
+        stack = [node]  # an explicit stack: chains of any length
+        while stack:
+            top = stack[-1]
+            if id(top) in self._names:
+                stack.pop()
+                continue
+            missing = [p for p in top.parents if id(p) not in self._names] \
+                if not top.label else []
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            self._names[id(top)] = (top, self._make(top))
+        return self._names[id(node)][1]
+
+    def _make(self, node: Value) -> _Name:
+        if node.label:
+            return _Name(node.label, _SPACED if " " in node.label else _ATOM, "", "", 0)
+        op = node._op
+        if op is None:
+            return _Name(constant_text(node.data, self.precision), _ATOM, "", "", 0)
+        a = self._operand(node._a)
+        if op.kind == "unary":
+            if op.name == "neg":
+                return self._fit(f"−{self._wrap(a, _PREFIX)}", _PREFIX, [a],
+                                 lambda x: f"−{self._wrap(x, _PREFIX)}")
+            if op.name == "abs":
+                return self._fit(f"|{a.text}|", _ATOM, [a], lambda x: f"|{x.text}|")
+            return self._fit(f"{op.symbol}({a.text})", _ATOM, [a],
+                             lambda x: f"{op.symbol}({x.text})")
+        b = self._operand(node._b)
+        if op.name == "pow" and type(node._b) is float and node._b in _SUPERSCRIPTS:
+            sup = _SUPERSCRIPTS[node._b]
+            return self._fit(f"{self._wrap(a, _ATOM)}{sup}", _POWER, [a],
+                             lambda x: f"{self._wrap(x, _ATOM)}{sup}")
+        sep, strength = _BINARY_TEXT.get(op.name, (f" {op.symbol} ", _SUM))
+        right = strength + 1 if op.name in ("sub", "div", "pow") else strength
+        left = strength + 1 if op.name == "pow" else strength
+        text = f"{self._wrap(a, left)}{sep}{self._wrap(b, right)}"
+        if op.name == "add":
+            first = a.first if a.terms else self._wrap(a, left)
+            count = (a.terms or 1) + 1
+            last = self._wrap(b, right)
+            if count > 2 and (len(text) > MAX_NAME or a.text.startswith(f"{first} + … + ")):
+                text = f"{first} + … + {last}"
+            if len(text) <= MAX_NAME:
+                return _Name(text, _SUM, first, last, count)
+        return self._fit(text, strength, [a, b],
+                         lambda x, y: f"{self._wrap(x, left)}{sep}{self._wrap(y, right)}")
+
+    def _operand(self, operand: Any) -> _Name:
+        if isinstance(operand, float):
+            return _Name(constant_text(operand, self.precision), _ATOM, "", "", 0)
+        return self._name(operand)
+
+    @staticmethod
+    def _wrap(name: _Name, strength: int) -> str:
+        return f"({name.text})" if name.strength < strength else name.text
+
+    def _fit(self, text: str, strength: int, operands: list[_Name], show: Any) -> _Name:
+        """``text``, or past MAX_NAME the same with its longest operands shown as ``…``."""
+        shown = list(operands)
+        for k in sorted(range(len(shown)), key=lambda k: -len(shown[k].text)):
+            if len(text) <= MAX_NAME:
+                break
+            shown[k] = _Name("…", _ATOM, "", "", 0)
+            text = show(*shown)
+        return _Name(self._cut(text), strength, "", "", 0)
+
+    @staticmethod
+    def _cut(text: str) -> str:
+        return text if len(text) <= MAX_NAME else text[:MAX_NAME - 1] + "…"

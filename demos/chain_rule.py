@@ -5,9 +5,10 @@ cell. It builds the seed's 3-4-1 sigmoid network (weights from ``np.random.seed(
 the seed does), takes one XOR sample, and for one output-layer weight and one hidden-layer
 weight prints each factor of the seed's equations twice: as the engine's graph holds it
 (a node's gradient, or a local derivative that ``explain`` reads off the op table) and in
-the seed's closed form. Then it writes the frames of the backward pass: open
-``DIR/frames/index.html`` and step through it with ← and →. Without Graphviz's ``dot`` it
-prints everything and writes the pictures' DOT text instead.
+the seed's closed form. Then it draws the network as the seed draws it (``DIR/network.svg``)
+and writes the step-through of the backward pass: open ``DIR/frames/index.html`` and follow
+δ back with ← and →, layer by layer and unit by unit, into any unit's op-level steps. Without
+Graphviz's ``dot`` the op graph is written as DOT text and the page has no op-level steps.
 """
 
 # %% Set-up: the seed's network and one of its samples.
@@ -20,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from autodiff import Value, draw, explain, save_frames
+from autodiff import Value, draw, draw_network, explain, save_frames
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", type=Path, default=Path("out/chain_rule"),
-                    help="folder for graph.svg and frames/ (default: out/chain_rule)")
+                    help="folder for network.svg, graph.svg and frames/ "
+                         "(default: out/chain_rule)")
 parser.add_argument("--update-docs", action="store_true",
                     help="also write the README pictures docs/*.svg (make pictures)")
 args, _ = parser.parse_known_args()
@@ -40,9 +42,7 @@ x, y = X[sample], Y[sample]
 model = nn.MLP.from_weights([theta0, theta1])
 a2 = model([float(v) for v in x])  # labels: a0[i], z1[j], a1[j], z2[0], a2[0], θk[i,j]
 E = nn.half_squared_error(a2, float(y))
-E.label = "E"
-squared = E.parents[0]  # E = 0.5 × (a2 − y)²: name the loss's own nodes too
-squared.label, squared.parents[0].label = "(a2 − y)²", "a2 − y"
+E.label = "E"  # its pieces are named by nn: a2[0] − y, (a2[0] − y)², ½(a2[0] − y)²
 e = explain(E)  # the chain-rule steps, in the order backward() takes them
 E.backward()
 print(f"The seed's 3-4-1 network on sample x = {x}, y = {y}: a2 = {a2.data:.6f}, "
@@ -108,28 +108,28 @@ show(f"∂z1[{j}]/∂θ0[{i},{j}]", f"a0[{i}] = x[{i}]", local(product_node(w_hi
      x[i])
 show(f"∂E/∂θ0[{i},{j}]", f"δ1[{j}] · a0[{i}]", w_hidden.grad, delta1 * x[i])
 
-# %% Pictures of this one backward pass (sample 1 only), named in their captions.
+# %% Pictures of this one backward pass (sample 1 only), named in their captions: the
+# network as the seed draws it (no Graphviz needed), and every op of it (the drill-down).
 SAMPLE_PASS = (f"One backward pass: E = ½(a2 − y)² of the sample x = {x}, y = {y} alone, at the "
                "seed's initial weights (np.random.seed(1))")
+network = draw_network(E, precision=3, caption=SAMPLE_PASS)
 picture = draw(E, group="neuron", flow=True, precision=3, highlight=[[w_hidden,
                product_node(w_hidden)]])
-folded = draw(E, group="neuron", collapse=True, precision=3)  # each neuron as one box
-for drawing in (picture, folded):
-    drawing.attr(label=SAMPLE_PASS, labelloc="t", labeljust="l", fontsize="14")
+picture.attr(label=SAMPLE_PASS, labelloc="t", labeljust="l", fontsize="14")
 args.out.mkdir(parents=True, exist_ok=True)
-pictures = {"graph": picture, "neurons": folded}
+network.save(args.out / "network.svg")
+index = save_frames(e, args.out / "frames", precision=3)  # per layer, then per unit
+print(f"\nWrote {args.out / 'network.svg'}: the network with every z, a, δ, θ and ∂E/∂θ of "
+      f"this pass.\nStep through δ's way back, layer by layer and unit by unit: open {index}")
 if shutil.which("dot"):
-    for name, drawing in pictures.items():
-        (args.out / f"{name}.svg").write_text(drawing.svg(), encoding="utf-8")
-    index = save_frames(e, args.out / "frames", group="neuron", precision=3)
-    print(f"\nWrote {args.out / 'graph.svg'}, {args.out / 'neurons.svg'} and {len(e.steps)} "
-          f"frames: open {index} and step through the pass with ← and →")
+    (args.out / "graph.svg").write_text(picture.svg(), encoding="utf-8")
+    print(f"Wrote {args.out / 'graph.svg'}: every op of the pass (each unit's op-level steps "
+          "are linked from the step-through page)")
 else:
-    for name, drawing in pictures.items():
-        (args.out / f"{name}.dot").write_text(drawing.source, encoding="utf-8")
-    print(f"\nGraphviz's dot was not found, so no SVG and no step-through frames: wrote the DOT "
-          f"text {args.out / 'graph.dot'} and {args.out / 'neurons.dot'} (install Graphviz, "
-          f"then `dot -Tsvg {args.out / 'graph.dot'} -o graph.svg`)")
+    (args.out / "graph.dot").write_text(picture.source, encoding="utf-8")
+    print(f"Graphviz's dot was not found, so the op graph is DOT text only: "
+          f"{args.out / 'graph.dot'} (install Graphviz, then `dot -Tsvg {args.out / 'graph.dot'}"
+          f" -o graph.svg`); the step-through has no op-level pages")
 
 # %% The same for the whole batch, on a fresh copy of the network (so that the sample's
 # gradients above stay one sample's), against nn's closed-form δ recursion (the seed's E).
@@ -150,13 +150,15 @@ if args.update_docs:
     if not shutil.which("dot"):
         sys.exit("--update-docs needs Graphviz's dot")
     docs = Path(__file__).resolve().parent.parent / "docs"
+    BATCH_PASS = ("One backward pass: E = Σ ½(a − y)² over the batch of all 4 XOR samples, at "
+                  "the seed's initial weights (np.random.seed(1))")
     deltas = nn.draw_deltas(nn.MLP.from_weights([theta0, theta1]), X, Y, precision=3,
-                            caption="One backward pass: E = Σ ½(a − y)² over the batch of all "
-                                    "4 XOR samples, at the seed's initial weights "
-                                    "(np.random.seed(1))")
-    for name, drawing in (("chain_rule_graph.svg", picture), ("chain_rule_neurons.svg", folded),
-                          ("deltas_batch.svg", deltas)):
-        (docs / name).write_text(drawing.svg(), encoding="utf-8")
+                            caption=BATCH_PASS)
+    batch_network = draw_network(batch_E, precision=3, caption=BATCH_PASS)
+    for name, svg in (("seed_network.svg", network.svg()),
+                      ("seed_network_batch.svg", batch_network.svg()),
+                      ("chain_rule_graph.svg", picture.svg()), ("deltas_batch.svg", deltas.svg())):
+        (docs / name).write_text(svg, encoding="utf-8")
         print(f"Wrote {docs / name}")
 if failures:
     sys.exit(f"{failures} factor(s) disagree with the closed form")

@@ -5,8 +5,9 @@ seed's numpy code does (np.random.seed(1) initial weights, no biases, 60000 epoc
 full-batch gradient descent with learning rate 1 on E = Σ ½(a − y)²), but every gradient
 comes from the scalar engine's backward(). It prints what the seed prints, at full
 precision, and checks it against the seed's own numbers (``nn.seed_reference()``); then it
-shows the first step's δ from the engine beside the closed-form recursion's, draws one
-sample's gradient graph and writes its step-through page (open the ``index.html`` it names).
+shows the first step's δ from the engine beside the closed-form recursion's, draws the network
+on one sample as the seed draws it, and writes that pass's step-through page (open the
+``index.html`` it names).
 
 Settings from the environment (for quick runs): XOR_EPOCHS (default 60000), XOR_REPORT_EVERY
 (10000), DEMO_OUT (the output folder, default out/).
@@ -14,7 +15,6 @@ Settings from the environment (for quick runs): XOR_EPOCHS (default 60000), XOR_
 
 # %% The seed's data and initial weights, built exactly as the seed builds them.
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -106,26 +106,20 @@ for k, (engine, formula) in enumerate(zip(first_step_deltas, closed.deltas, stri
         print(f"      {left:<{width}} | {right}")
     print(f"      max |engine − closed form| = {np.max(np.abs(engine - formula)):.1e}")
 
-# %% The gradient graph of one sample's loss (sample 0 at the initial weights).
+# %% One sample's backward pass (sample 0 at the initial weights), as the seed draws the
+# network: z, a and δ on each unit, θ and ∂E/∂θ on each edge (no Graphviz needed).
 sample = nn.MLP.from_weights([theta0, theta1])
 loss = nn.half_squared_error(sample(X[0]), y[0])
 loss.label = "E"
-loss.backward()
-drawing = ad.draw(loss, group="layer")
 OUT.mkdir(parents=True, exist_ok=True)
-if shutil.which("dot"):
-    path = OUT / "xor_sample0_graph.svg"
-    path.write_text(drawing.svg(), encoding="utf-8")
-    page = ad.save_frames(ad.explain(loss), OUT / "xor_frames", group="neuron", precision=3)
-    print(f"\nwrote {path}: the gradient graph of sample 0's loss (value and grad per node)")
-    print(f"\nStep through that backward pass, edge by edge (← →, zoom with + −): open {page}")
-    print("(the same pass one δ(l) at a time: save_frames(explain(loss), folder, "
-          "step_by='layer'); the seed's derivation: demos/seed_derivation.ipynb)")
-else:
-    path = OUT / "xor_sample0_graph.dot"
-    path.write_text(drawing.source, encoding="utf-8")
-    print(f"\nwrote {path}; Graphviz's dot was not found: install it, then "
-          f"`dot -Tsvg {path} -o {path.with_suffix('.svg')}`")
+path = ad.draw_network(loss, caption=f"One backward pass: E = ½(a2 − y)² of the sample "
+                       f"x = {X[0].astype(int).tolist()}, y = {int(y[0, 0])} alone, at the "
+                       "seed's initial weights").save(OUT / "xor_sample0_network.svg")
+page = ad.explain(loss).save_frames(OUT / "xor_frames", precision=3)
+print(f"\nwrote {path}: the network on sample 0, every z, a, δ, θ and ∂E/∂θ of its pass")
+print(f"\nStep through that backward pass as δ travels back (← →, zoom with + −): open {page}")
+print("(one step per layer, δ(l) from δ(l+1), then per unit with its weight gradients; each "
+      "unit's op-level steps are linked; the seed's derivation: demos/seed_derivation.ipynb)")
 
 if __name__ == "__main__" and history.epochs == REFERENCE["epochs"] and not reproduced:
     raise SystemExit("the run did not reproduce the seed's figures")

@@ -14,6 +14,7 @@ import numpy as np
 
 from autodiff import DomainError, Value
 from autodiff.core.checks import is_real
+from autodiff.labels import loss_piece_labels
 
 
 def _pairs(pred: Any, target: Any, path: str = "pred") -> list[tuple[Value | float, float]]:
@@ -56,7 +57,15 @@ def half_squared_error(pred: Any, target: Any) -> Value:
     Its gradient with respect to each output is ``a − y``, so δ of the output layer is
     ``(a − y) σ'(z)``, exactly the seed's ``a2_delta`` up to sign.
     """
-    return _total([0.5 * (a - y) ** 2 for a, y in _pairs(pred, target)])
+    terms = []
+    for a, y in _pairs(pred, target):
+        difference = a - y
+        square = difference ** 2
+        term = 0.5 * square
+        if isinstance(a, Value) and a.label:  # the article's pieces, for pictures and tables
+            difference.label, square.label, term.label = loss_piece_labels(a.label)
+        terms.append(term)
+    return _total(terms)
 
 
 def mse(pred: Any, target: Any) -> Value:

@@ -95,11 +95,36 @@ def delta_mismatches(root: ET.Element, xs, ys) -> tuple[int, list[str]]:
     return checked, wrong
 
 
+def network_mismatches(root: ET.Element, xs, ys) -> tuple[int, list[str]]:
+    """The network view: each edge's ∂E/∂θ and each unit's δ (one per sample)."""
+    d = nn.delta_backprop(seed_weights(), xs, ys)
+    groups = {g.get("id"): g for g in root.iter(f"{SVG}g") if g.get("id")}
+    checked, wrong = 0, []
+    for k, grads in enumerate(d.weight_grads):
+        for i, j in np.ndindex(grads.shape):
+            row = "".join(groups[f"e{k}_{i}_{j}"].find(f"{SVG}text").itertext())
+            want = f"∂E/∂θ = {shown(grads[i, j])}".replace("-", "−")
+            checked += 1
+            if not row.endswith(want):
+                wrong.append(f"θ{k}[{i},{j}]: shows {row!r}, the pass gives {want}")
+    for layer, delta in enumerate(d.deltas, start=1):
+        for j in range(delta.shape[1]):
+            values = [shown(v).replace("-", "−") for v in delta[:, j]]
+            want = "δ = ∂E/∂z = " + (values[0] if len(values) == 1
+                                     else "[" + ", ".join(values) + "]")
+            checked += 1
+            if want not in texts(groups[f"u{layer}_{j}"]):
+                wrong.append(f"δ({layer})[{j}]: the pass gives {want}")
+    return checked, wrong
+
+
 def check(path: Path, passes: tuple | None = None) -> tuple[int, list[str]]:
     root = ET.parse(path).getroot()
     xs, ys = passes or the_pass(root)
     if "δ layer by layer" in " ".join(texts(root)):
         return delta_mismatches(root, xs, ys)
+    if any(g.get("id") == "loss" for g in root.iter(f"{SVG}g")):
+        return network_mismatches(root, xs, ys)
     return mismatches(root, xs, ys)
 
 
@@ -109,8 +134,8 @@ PICTURES = sorted(p for p in DOCS.glob("*.svg") if p.name not in PLOTS)
 
 
 def test_there_are_pictures_and_a_make_target_draws_them():
-    assert {p.name for p in PICTURES} >= {"chain_rule_graph.svg", "chain_rule_neurons.svg",
-                                          "deltas_batch.svg"}
+    assert {p.name for p in PICTURES} >= {"seed_network.svg", "seed_network_batch.svg",
+                                          "chain_rule_graph.svg", "deltas_batch.svg"}
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert re.search(r"^pictures:.*\n\t.*demos/chain_rule\.py --update-docs", makefile, re.M)
     for plot in PLOTS:  # every picture in docs/ is made by the pictures target
@@ -124,7 +149,8 @@ def test_every_gradient_a_picture_shows_is_its_captions_pass(path):
     assert not wrong, wrong
 
 
-@pytest.mark.parametrize("name", ["chain_rule_graph.svg", "deltas_batch.svg"])
+@pytest.mark.parametrize("name", ["chain_rule_graph.svg", "deltas_batch.svg", "seed_network.svg",
+                                  "seed_network_batch.svg"])
 def test_checking_against_the_other_pass_fails(name):
     """The sample's and the batch's gradients differ, so a mixed-up caption is caught."""
     path = DOCS / name

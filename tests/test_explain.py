@@ -140,9 +140,11 @@ def test_chain_rule_demo_runs_and_writes_the_frames(tmp_path):
                           str(tmp_path)], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "∂E/∂θ1[" in run.stdout and "∂E/∂θ0[" in run.stdout and "MISMATCH" not in run.stdout
-    frames = sorted((tmp_path / "frames").glob("step-*.svg"))
-    assert (tmp_path / "frames" / "index.html").exists() and len(frames) > 20
+    frames = sorted((tmp_path / "frames").glob("step-*.svg"))  # 2 layers and 5 units
+    assert (tmp_path / "frames" / "index.html").exists() and len(frames) == 7
+    assert len(list((tmp_path / "frames").glob("unit-*/index.html"))) == 5
     assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
+    assert "θ0[1,2] = " in (tmp_path / "network.svg").read_text(encoding="utf-8")
 
 
 def test_chain_rule_demo_runs_without_dot_printing_the_text_and_writing_dot(tmp_path):
@@ -154,7 +156,10 @@ def test_chain_rule_demo_runs_without_dot_printing_the_text_and_writing_dot(tmp_
     assert "∂E/∂θ0[" in run.stdout and "MISMATCH" not in run.stdout
     assert "dot was not found" in run.stdout
     assert (tmp_path / "out" / "graph.dot").read_text(encoding="utf-8").startswith("digraph")
-    assert not (tmp_path / "out" / "frames").exists()
+    # the network picture and its step-through need no dot; the op-level pages do
+    assert (tmp_path / "out" / "network.svg").exists()
+    assert (tmp_path / "out" / "frames" / "index.html").exists()
+    assert not list((tmp_path / "out" / "frames").glob("unit-*"))
 
 
 def test_control_characters_in_labels_stay_out_of_the_text_table():

@@ -1,212 +1,57 @@
-"""Frames of a backward pass: one SVG per step, and the HTML pager driven in headless chromium.
+"""The step-through page in headless Chromium (Playwright): it pages, and reads on any screen.
 
-The browser is driven through the DevTools protocol over ``--remote-debugging-pipe``
-(file descriptors 3 and 4, NUL-separated JSON), so no Python package or driver is needed.
+For the seed's network (the network-level steps) and the README's expression (the op-level
+steps), at 1280×800, 1366×768 and 390×844: at the first, a middle and the last step the
+focused step's labels are at least 11 CSS px and inside the picture's viewport, the document
+never scrolls sideways, tables scroll inside the panel, and on a phone the panel stacks above
+the picture. Screenshots go to ``$FRAMES_SHOTS`` (or the test's temporary folder).
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import shutil
-import subprocess
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
-from autodiff import Value, explain, save_frames
+import nn
+from autodiff import Value, explain
 
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+SIZES = [(1280, 800), (1366, 768), (390, 844)]
+SVG = "{http://www.w3.org/2000/svg}"
+FOCUS = "#e8710a"
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--remote-debugging-pipe"]
 
 
-def graph() -> Value:
+def page_frames(index: Path) -> list[dict[str, Any]]:
+    text = index.read_text(encoding="utf-8")
+    return json.loads(re.search(r'<script type="application/json" id="frames">(.*?)</script>',
+                                text, re.S)[1])
+
+
+def small_graph() -> Value:
     x, w, b = Value(0.5, "x"), Value(-1.5, "w"), Value(0.25, "b")
     z = x * w + b
     z.label = "z"
     return 0.5 * (z.sigmoid() - 1.0) ** 2
 
 
-def page_frames(index: Path) -> list[dict[str, Any]]:
-    text = index.read_text(encoding="utf-8")
-    data = re.search(r'<script type="application/json" id="frames">(.*?)</script>', text, re.S)
-    return json.loads(data[1])
-
-
-@needs_dot
-def test_one_frame_per_step_and_the_page_lists_them(tmp_path):
-    e = explain(graph())
-    index = save_frames(e, tmp_path, precision=3)
-    svgs = sorted(tmp_path.glob("step-*.svg"))
-    assert index == tmp_path / "index.html"
-    assert len(svgs) == len(e.steps) == len(page_frames(index))
-    assert [f["file"] for f in page_frames(index)] == [p.name for p in svgs]
-    assert all(p.read_text().lstrip().startswith("<?xml") for p in svgs)
-    assert "http://" not in index.read_text().replace("http://www.w3.org", "")
-    assert "https://" not in index.read_text()
-    save_frames(explain(Value(1.0) * 2.0), tmp_path)  # a shorter pass: stale frames go
-    assert len(list(tmp_path.glob("step-*.svg"))) == 1
-
-
-def test_frames_refuse_a_leaf_and_a_bad_folder(tmp_path):
-    with pytest.raises(ValueError, match="leaf"):
-        save_frames(explain(Value(1.0, "x")), tmp_path)
-    with pytest.raises(TypeError, match="folder"):
-        save_frames(explain(Value(1.0) * 2.0), 3)
-
-
-@needs_dot
-def test_hostile_labels_stay_text_in_the_page(tmp_path):
-    x = Value(1.0, '</script><script>window.hacked=1</script>{frames}')
-    index = save_frames(explain(x * 2.0), tmp_path)
-    assert page_frames(index)[0]["rows"][0][0] == x.label
-
-
-class Chromium:
-    """A headless chromium spoken to over the DevTools pipe."""
-
-    def __init__(self, profile: Path) -> None:
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def wire_fds() -> None:  # in the child: its fd 3 reads our writes, fd 4 answers
-            low_r = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10)
-            low_w = fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
-            os.dup2(low_r, 3)
-            os.dup2(low_w, 4)
-
-        self.process = subprocess.Popen(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-            pass_fds=(3, 4), preexec_fn=wire_fds,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._id = 0
-        self.session: str | None = None
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self._id += 1
-        message: dict[str, Any] = {"id": self._id, "method": method, "params": params}
-        if self.session and not method.startswith(("Target.", "Browser.")):
-            message["sessionId"] = self.session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        while True:
-            while b"\0" in self._buffer:
-                raw, self._buffer = self._buffer.split(b"\0", 1)
-                reply = json.loads(raw)
-                if reply.get("id") == self._id:
-                    if "error" in reply:
-                        raise RuntimeError(f"{method}: {reply['error']}")
-                    return reply["result"]
-            chunk = os.read(self._from_browser, 1 << 16)
-            if not chunk:
-                raise RuntimeError("chromium closed the DevTools pipe")
-            self._buffer += chunk
-
-    def open(self, url: str) -> None:
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target,
-                                 flatten=True)["sessionId"]
-        self.call("Page.enable")
-        self.call("Page.navigate", url=url)
-        self.wait_for("document.readyState === 'complete' && frames.length > 0")
-
-    def js(self, expression: str) -> Any:
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def wait_for(self, condition: str, timeout: float = 20.0) -> None:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            try:
-                if self.js(f"!!({condition})"):
-                    return
-            except RuntimeError:
-                pass  # the page is still loading
-            time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {condition}")
-
-    def key(self, key: str, code: int) -> None:
-        for kind in ("keyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=key,
-                      windowsVirtualKeyCode=code)
-
-    def click(self, element_id: str) -> None:
-        box = self.js(f"(() => {{ const r = document.getElementById('{element_id}')"
-                      ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]"
-                      "; })()")
-        for kind in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1],
-                      button="left", clickCount=1)
-
-    def close(self) -> None:
-        try:
-            self.call("Browser.close")
-            self.process.wait(timeout=20)
-        except (RuntimeError, OSError, subprocess.TimeoutExpired):
-            self.process.kill()
-            self.process.wait()
-        finally:
-            os.close(self._to_browser)
-            os.close(self._from_browser)
-
-
-@needs_dot
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
-def test_the_page_pages_through_the_frames_in_a_real_browser(tmp_path):
-    e = explain(graph())
-    index = save_frames(e, tmp_path / "frames")
-    browser = Chromium(tmp_path / "profile")
-    try:
-        browser.open(index.as_uri())
-
-        def shown() -> tuple[str, str]:
-            browser.wait_for("document.getElementById('frame').complete")
-            src = browser.js("document.getElementById('frame').getAttribute('src')")
-            return src, browser.js("document.getElementById('counter').textContent")
-
-        n = len(e.steps)
-        assert browser.js("frames.length") == n
-        assert shown() == ("step-000.svg", f"1 / {n}")
-        assert browser.js("document.getElementById('frame').naturalWidth") > 0  # SVG loaded
-        assert browser.js("document.getElementById('prev').disabled") is True
-        browser.key("ArrowRight", 39)
-        assert shown() == ("step-001.svg", f"2 / {n}")
-        browser.click("next")
-        assert shown() == ("step-002.svg", f"3 / {n}")
-        assert browser.js("document.getElementById('title').textContent").startswith(
-            f"step 3 of {n}: ")
-        browser.key("ArrowLeft", 37)
-        assert shown() == ("step-001.svg", f"2 / {n}")
-        browser.key("End", 35)
-        assert shown() == (f"step-{n - 1:03d}.svg", f"{n} / {n}")
-        browser.key("ArrowRight", 39)  # already at the last frame: stays
-        assert shown()[1] == f"{n} / {n}"
-        browser.click("first")
-        assert shown() == ("step-000.svg", f"1 / {n}")
-        rows = browser.js("document.querySelectorAll('#rows tr').length")
-        assert rows == len(e.steps[0].contributions)
-    finally:
-        browser.close()
+def readme_expression() -> Value:
+    a, b = Value(2.0, "a"), Value(-3.0, "b")
+    return a * b + a.sigmoid()
 
 
 def seed_network_loss() -> Value:
     """The seed's 3-4-1 network (np.random.seed(1) weights) on sample x = [0, 1, 1], y = 1."""
-    import numpy as np
-
-    import nn
-
     np.random.seed(1)
     model = nn.MLP.from_weights([2 * np.random.random((3, 4)) - 1,
                                  2 * np.random.random((4, 1)) - 1])
@@ -215,90 +60,222 @@ def seed_network_loss() -> Value:
     return loss
 
 
-def focused_labels(svg: Path) -> tuple[float, list[tuple[float, float, float, str]]]:
-    """(viewBox width, [(x, y, font size, text)]) of the step's labels, in viewBox units,
-    read from the frame's SVG file itself (not from the page's data)."""
-    ns = "{http://www.w3.org/2000/svg}"
-    root = ET.parse(svg).getroot()
-    graph = next(g for g in root.iter(f"{ns}g") if g.get("id") == "graph0")
-    tx, ty = (float(v) for v in re.findall(r"translate\(([-\d.]+) ([-\d.]+)\)",
-                                            graph.get("transform"))[0])
-    labels = [(float(t.get("x")) + tx, float(t.get("y")) + ty, float(t.get("font-size")), t.text)
-              for g in root.iter(f"{ns}g") if g.get("class") == "edge"
-              for t in g.iter(f"{ns}text") if t.get("fill") == "#e8710a"]
-    return float(root.get("viewBox").split()[2]), labels
+# --- offline checks (no browser) -------------------------------------------------------------
+
+@needs_dot
+def test_one_frame_per_step_and_the_page_lists_them(tmp_path):
+    e = explain(small_graph())
+    index = e.save_frames(tmp_path, precision=3)
+    svgs = sorted(tmp_path.glob("step-*.svg"))
+    assert index == tmp_path / "index.html"
+    assert len(svgs) == len(e.steps) == len(page_frames(index))
+    assert [f["file"] for f in page_frames(index)] == [p.name for p in svgs]
+    assert all(p.read_text().lstrip().startswith("<?xml") for p in svgs)
+    assert "http://" not in index.read_text().replace("http://www.w3.org", "")
+    assert "https://" not in index.read_text()
+    explain(Value(1.0) * 2.0).save_frames(tmp_path)  # a shorter pass: stale frames go
+    assert len(list(tmp_path.glob("step-*.svg"))) == 1
+
+
+def test_frames_refuse_a_leaf_a_bad_folder_and_a_network_step_for_a_non_network(tmp_path):
+    with pytest.raises(ValueError, match="leaf"):
+        explain(Value(1.0, "x")).save_frames(tmp_path)
+    with pytest.raises(TypeError, match="folder"):
+        explain(Value(1.0) * 2.0).save_frames(3)
+    with pytest.raises(ValueError, match="step_by='op'"):
+        explain(readme_expression()).save_frames(tmp_path, step_by="network")
+    with pytest.raises(ValueError, match="step_by must be one of"):
+        explain(readme_expression()).save_frames(tmp_path, step_by="unit")
 
 
 @needs_dot
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
-def test_the_seed_network_steps_through_readably_at_1366_by_768(tmp_path):
-    e = explain(seed_network_loss())
-    n = len(e.steps)
-    folder = tmp_path / "frames"
-    index = save_frames(e, folder, group="neuron", precision=3)
-    browser = Chromium(tmp_path / "profile")
+def test_hostile_labels_stay_text_in_the_page(tmp_path):
+    x = Value(1.0, '</script><script>window.hacked=1</script>{frames}')
+    index = explain(x * 2.0).save_frames(tmp_path)
+    assert page_frames(index)[0]["rows"][0][0] == x.label
+
+
+# --- in Chromium -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); the page tests "
+                    "drive the system browser and download none")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright for Python is not installed")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def shots_folder(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FRAMES_SHOTS") or tmp_path / "shots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def focused_labels(svg: Path) -> tuple[float, list[tuple[float, float, float, str]]]:
+    """(viewBox width, [(x, y, font size, text)]) of the step's highlighted labels, in
+    viewBox units, read from the frame's SVG file itself (not from the page's data)."""
+    root = ET.parse(svg).getroot()
+    graph = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "graph0")
+    tx, ty = (float(v) for v in re.findall(r"translate\(([-\d.]+) ([-\d.]+)\)",
+                                            graph.get("transform"))[0])
+    labels = [(float(t.get("x")) + tx, float(t.get("y")) + ty, float(t.get("font-size")),
+               "".join(t.itertext()))
+              for g in root.iter(f"{SVG}g") if g.get("class") in ("edge", "node")
+              for t in g.iter(f"{SVG}text") if t.get("fill") == FOCUS]
+    return float(root.get("viewBox").split()[2]), labels
+
+
+def check_readable(page: Any, folder: Path, k: int, where: str, shots: Path) -> None:
+    """The page at step k: labels readable and in view, nothing scrolls sideways."""
+    n = page.evaluate("frames.length")
+    page.wait_for_function(f"document.getElementById('counter').textContent === "
+                           f"'{k + 1} / {n}' && document.getElementById('frame').complete")
+    width, height = page.viewport_size["width"], page.viewport_size["height"]
+    src = page.get_attribute("#frame", "src")
+    assert src == f"step-{k:03d}.svg"
+    img = page.locator("#frame").bounding_box()
+    view = page.locator("#viewport").bounding_box()
+    vb_width, labels = focused_labels(folder / src)
+    assert labels, f"{where} step {k + 1} highlights no label"
+    scale = img["width"] / vb_width  # CSS px per viewBox unit, as the browser draws it
+    for _, _, size, text in labels:
+        assert size * scale >= 11, f"{where} step {k + 1}: {text!r} is {size * scale:.1f} px"
+    anchor = page.evaluate(f"frames[{k}].anchor")
+    left, top = img["x"] + anchor[0] * scale, img["y"] + anchor[1] * scale
+    right, bottom = left + anchor[2] * scale, top + anchor[3] * scale
+    assert view["x"] <= left and right <= view["x"] + view["width"] + 1, (where, k, anchor)
+    assert view["y"] <= top and bottom <= view["y"] + view["height"] + 1, (where, k, anchor)
+    inside = [t for x, y, size, t in labels
+              if view["x"] <= img["x"] + x * scale <= view["x"] + view["width"]
+              and view["y"] + size * scale <= img["y"] + y * scale <= view["y"] + view["height"]]
+    assert inside, f"{where} step {k + 1}: no highlighted label inside the viewport"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate("document.body.scrollWidth") <= width
+    assert view["x"] >= 0 and view["x"] + view["width"] <= width + 1
+    for box in page.locator(".scroll").all():  # tables scroll inside the panel
+        b = box.bounding_box()
+        panel = page.locator("#panel").bounding_box()
+        assert b["x"] >= panel["x"] - 1 and b["x"] + b["width"] <= panel["x"] + panel["width"] + 1
+    page.screenshot(path=str(shots / f"{where}-{width}x{height}-step{k + 1}.png"))
+
+
+@needs_dot
+@pytest.mark.parametrize("what", ["seed", "readme"])
+def test_the_page_is_readable_at_three_screen_sizes(tmp_path, chromium, what):
+    if what == "seed":
+        index = explain(seed_network_loss()).save_frames(tmp_path / what, precision=3)
+    else:
+        index = explain(readme_expression()).save_frames(tmp_path / what, precision=3)
+    n = len(page_frames(index))
+    shots = shots_folder(tmp_path)
+    for width, height in SIZES:
+        page = chromium.new_page(viewport={"width": width, "height": height})
+        try:
+            page.goto(index.as_uri())
+            check_readable(page, index.parent, 0, what, shots)
+            for _ in range(n // 2):
+                page.keyboard.press("ArrowRight")
+            check_readable(page, index.parent, n // 2, what, shots)
+            page.click("#last")
+            check_readable(page, index.parent, n - 1, what, shots)
+            panel = page.locator("#panel").bounding_box()
+            view = page.locator("#viewport").bounding_box()
+            if width < 760:  # a phone: the panel above the picture, the picture full width
+                assert panel["y"] + panel["height"] <= view["y"] + 1
+                assert view["width"] >= width - 1 and view["height"] >= 0.5 * height
+            else:  # beside it
+                assert panel["x"] + panel["width"] <= view["x"] + 1
+            legend = page.locator("#legend dt").all_text_contents()
+            assert "orange" in legend and len(legend) >= 4
+            sizes = page.evaluate("[...document.querySelectorAll('#panel td, #panel th, "
+                                  "#deltas, #title')].map(e => parseFloat("
+                                  "getComputedStyle(e).fontSize))")
+            assert min(sizes) >= 12
+        finally:
+            page.close()
+
+
+@needs_dot
+def test_the_page_pages_through_the_frames_and_zooms(tmp_path, chromium):
+    e = explain(small_graph())
+    index = e.save_frames(tmp_path / "frames")
+    page = chromium.new_page(viewport={"width": 1366, "height": 768})
     try:
-        browser.open(index.as_uri())
-        browser.call("Emulation.setDeviceMetricsOverride", width=1366, height=768,
-                     deviceScaleFactor=1, mobile=False)
-        assert browser.js("[innerWidth, innerHeight]") == [1366, 768]
+        page.goto(index.as_uri())
+        n = len(e.steps)
 
-        def check_step(k: int) -> None:
-            browser.wait_for(f"document.getElementById('counter').textContent === "
-                             f"'{k + 1} / {n}' && document.getElementById('frame').complete")
-            src = browser.js("document.getElementById('frame').getAttribute('src')")
-            assert src == f"step-{k:03d}.svg"
-            rect = browser.js("(() => { const r = document.getElementById('frame')"
-                              ".getBoundingClientRect(); return [r.left, r.top, r.width]; })()")
-            width, labels = focused_labels(folder / src)
-            assert labels, f"step {k + 1} shows no label on its edges"
-            scale = rect[2] / width  # CSS px per viewBox unit, as the browser draws it
-            for _, _, size, text in labels:
-                assert size * scale >= 11, f"step {k + 1}: {text!r} is {size * scale:.1f} px"
-            first = e.steps[k].contributions[0].operand + ":"
-            x, y, size, text = next(label for label in labels if label[3].startswith(first))
-            left, top = rect[0] + x * scale, rect[1] + y * scale
-            assert 0 <= left <= 1366 and size * scale <= top <= 768, (k, text, left, top)
+        def shown() -> tuple[str, str]:
+            page.wait_for_function("document.getElementById('frame').complete")
+            return page.get_attribute("#frame", "src"), page.text_content("#counter")
 
-        check_step(0)
-        for _ in range(n // 2):
-            browser.key("ArrowRight", 39)
-        check_step(n // 2)
-        browser.click("last")
-        check_step(n - 1)
-        browser.click("prev")
-        check_step(n - 2)
-        browser.key("Home", 36)
-        check_step(0)
+        assert page.evaluate("frames.length") == n
+        assert shown() == ("step-000.svg", f"1 / {n}")
+        assert page.evaluate("document.getElementById('frame').naturalWidth") > 0
+        assert page.is_disabled("#prev")
+        page.keyboard.press("ArrowRight")
+        assert shown() == ("step-001.svg", f"2 / {n}")
+        page.click("#next")
+        assert shown() == ("step-002.svg", f"3 / {n}")
+        assert page.text_content("#title").startswith(f"step 3 of {n}: ")
+        page.keyboard.press("ArrowLeft")
+        assert shown() == ("step-001.svg", f"2 / {n}")
+        page.keyboard.press("End")
+        assert shown() == (f"step-{n - 1:03d}.svg", f"{n} / {n}")
+        page.keyboard.press("ArrowRight")  # already at the last frame: stays
+        assert shown()[1] == f"{n} / {n}"
+        page.click("#first")
+        assert shown() == ("step-000.svg", f"1 / {n}")
+        assert page.locator("#rows tr").count() == len(e.steps[0].contributions)
+        page.evaluate("location.hash = '#3'")  # a link to a step
+        assert shown() == ("step-003.svg", f"4 / {n}")
 
         def zoom() -> str:
-            return browser.js("document.getElementById('zoom').textContent")
+            return page.text_content("#zoom")
 
-        browser.click("zoom-one")
+        page.click("#zoom-one")
         assert zoom() == "100%"
-        browser.click("zoom-in")
+        page.click("#zoom-in")
         assert zoom() == "125%"
-        browser.key("-", 189)
+        page.keyboard.press("-")
         assert zoom() == "100%"
-        browser.key("0", 48)  # the whole graph: smaller than 100%
-        assert int(zoom().rstrip("%")) < 100
-        browser.click("zoom-one")
-        assert zoom() == "100%"
-        before = browser.js("parseFloat(document.getElementById('frame').style.left)")
-        for kind, x in (("mousePressed", 900), ("mouseMoved", 800), ("mouseReleased", 800)):
-            browser.call("Input.dispatchMouseEvent", type=kind, x=x, y=400, button="left",
-                         clickCount=1)
-        after = browser.js("parseFloat(document.getElementById('frame').style.left)")
+        page.keyboard.press("0")  # the whole graph
+        page.click("#zoom-one")
+        before = page.evaluate("parseFloat(document.getElementById('frame').style.left)")
+        page.mouse.move(900, 400)
+        page.mouse.down()
+        page.mouse.move(800, 400)
+        page.mouse.up()
+        after = page.evaluate("parseFloat(document.getElementById('frame').style.left)")
         assert after == pytest.approx(before - 100)  # dragged 100 px to the left
-        shot = browser.call("Page.captureScreenshot", format="png")["data"]
-        (tmp_path / "seed-step.png").write_bytes(__import__("base64").b64decode(shot))
-
-        by_layer = save_frames(e, tmp_path / "layers", group="neuron", precision=3,
-                               step_by="layer")
-        browser.open(by_layer.as_uri())
-        browser.key("End", 35)  # the last frame: layer 1, δ(1) from δ(2)
-        browser.wait_for("document.getElementById('deltas').textContent.startsWith('δ(1)')")
-        assert "z1[2] = 0.0259" in browser.js("document.getElementById('deltas').textContent")
-        assert browser.js("document.querySelectorAll('#rows tr').length") > 4
     finally:
-        browser.close()
+        page.close()
+
+
+@needs_dot
+def test_from_a_unit_the_page_leads_into_its_op_level_steps(tmp_path, chromium):
+    index = explain(seed_network_loss()).save_frames(tmp_path / "seed", precision=3)
+    page = chromium.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(index.as_uri())
+        page.keyboard.press("End")  # the last step: unit a1[3]
+        page.wait_for_function("document.getElementById('counter').textContent === '7 / 7'")
+        assert page.text_content("#title").startswith("step 7 of 7: unit a1[3]: δ(1)[3]")
+        assert "∂E/∂θ0[2,3] = a0[2]·δ(1)[3] = 1 × (−0.0109) = −0.0109" in \
+            page.text_content("#deltas")
+        page.click("#links a")
+        page.wait_for_function("typeof frames !== 'undefined' && frames.length > 0")
+        assert "/unit-1-3/index.html" in page.url
+        title = page.text_content("h1")
+        assert title.startswith("Backward pass of a1[3] = 0.515") and "#" not in title
+        rows = " ".join(page.locator("#rows td").all_text_contents())
+        assert "z1[3]" in rows and not re.search(r"#\d", rows)
+        page.keyboard.press("End")
+        page.wait_for_function("document.getElementById('frame').complete")
+        assert "θ0[0,3]·a0[0]" in page.text_content("#title")
+    finally:
+        page.close()

@@ -58,17 +58,12 @@ def highlighted_ops(svg: ET.Element) -> set[str]:
 
 
 @needs_dot
-@pytest.mark.parametrize("step_by", ["op", "layer"])
-def test_no_node_moves_between_frames(tmp_path, step_by):
+def test_no_node_moves_between_frames(tmp_path):
     loss, _ = seed_pass()
     e = explain(loss)
-    page = save_frames(e, tmp_path, group="neuron", precision=3, step_by=step_by)
-    if step_by == "layer":  # each layer's frame lists its δ(l)
-        text = page.read_text(encoding="utf-8")
-        assert "δ(2) = ∂E/∂z(2): z2[0] = -0.128" in text
-        assert "δ(1) = ∂E/∂z(1): z1[3] = -0.0109, z1[2] = 0.0259" in text
+    save_frames(e, tmp_path, group="neuron", precision=3, step_by="op")
     svgs = sorted(tmp_path.glob("step-*.svg"))
-    assert len(svgs) == len(group_steps(e, step_by))
+    assert len(svgs) == len(e.steps)
     roots = [ET.parse(p).getroot() for p in svgs]
     first = node_geometry(roots[0])
     assert len([k for k in first if k.startswith("v")]) == len(e.order)
@@ -77,10 +72,46 @@ def test_no_node_moves_between_frames(tmp_path, step_by):
         assert root.get("viewBox") == roots[0].get("viewBox")
 
 
-@needs_dot
-@pytest.mark.parametrize("step_by", ["op", "neuron", "layer"])
-def test_each_frame_highlights_exactly_the_nodes_whose_contributions_it_sums(tmp_path, step_by):
+def network_geometry(svg: ET.Element) -> dict[str, list[tuple[str | None, ...]]]:
+    """Every unit's boxes and every edge's line, by SVG id."""
+    return {g.get("id"): [(s.get("x"), s.get("y"), s.get("x1"), s.get("y2"))
+                          for s in g.iter() if s.tag in (f"{SVG}rect", f"{SVG}line")]
+            for g in svg.iter(f"{SVG}g") if g.get("class") in ("node", "edge")}
+
+
+@pytest.mark.parametrize("step_by", [None, "network", "layer", "neuron"])
+def test_an_nn_loss_steps_through_its_network_by_default_on_one_layout(tmp_path, step_by):
     loss, _ = seed_pass()
+    page = explain(loss).save_frames(tmp_path, precision=3, step_by=step_by)
+    count = {None: 7, "network": 7, "layer": 2, "neuron": 5}[step_by]
+    svgs = sorted(tmp_path.glob("step-*.svg"))
+    assert len(svgs) == count
+    roots = [ET.parse(p).getroot() for p in svgs]
+    assert all(network_geometry(r) == network_geometry(roots[0]) for r in roots)
+    assert all(r.get("viewBox") == roots[0].get("viewBox") for r in roots)
+    text = page.read_text(encoding="utf-8")
+    if step_by in (None, "network", "layer"):  # each layer's step: its recursion, in numbers
+        assert "δ(2) = (a(2) − y) ⊙ a(2)(1 − a(2))" in text
+        assert "δ(1) = δ(2) Θ(1)ᵀ ⊙ a(1)(1 − a(1))" in text
+        assert "δ(1)[2] = (δ(2)[0]·θ1[2,0]) · a1[2]·(1 − a1[2]) = ((−0.128) × (−0.945)) × " \
+               "0.312·(1 − 0.312) = 0.0259" in text
+    order = re.findall(r"unit a(\d)\[(\d)\]: δ", text)  # units in index order, backwards
+    if step_by != "layer":
+        assert order == [("2", "0"), ("1", "0"), ("1", "1"), ("1", "2"), ("1", "3")]
+        assert "∂E/∂θ0[1,2] = a0[1]·δ(1)[2] = 1 × 0.0259 = 0.0259" in text
+    for layer, j in [(1, 0), (1, 3), (2, 0)]:  # each unit's op-level page
+        unit_page = tmp_path / f"unit-{layer}-{j}" / "index.html"
+        assert unit_page.is_file() and f"unit-{layer}-{j}/index.html" in text
+        data = re.search(r'id="frames">(.*?)</script>', unit_page.read_text(encoding="utf-8"))[1]
+        shown = [data] + ["".join(t.itertext()) for svg in unit_page.parent.glob("*.svg")
+                          for t in ET.parse(svg).getroot().iter(f"{SVG}text")]
+        assert not any(re.search(r"#\d+\b", text) for text in shown)
+
+
+@needs_dot
+@pytest.mark.parametrize("step_by", ["op"])
+def test_each_frame_highlights_exactly_the_nodes_whose_contributions_it_sums(tmp_path, step_by):
+    loss, _ = five_steps(), None
     e = explain(loss)
     save_frames(e, tmp_path, group="neuron", step_by=step_by)
     index = {id(v): i for i, v in enumerate(e.order)}

@@ -1,7 +1,6 @@
 """The nn demos run as scripts (with small settings, through their environment variables)."""
 
 import runpy
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -27,13 +26,12 @@ def test_xor_demo_prints_the_seeds_figures_and_writes_the_graph(tmp_path, monkey
     assert "error trace: matches the seed" in out
     assert "δ(1)" in out and "δ(2)" in out and "closed form: delta_backprop" in out
     assert "-1.726822e-02" in out  # δ(1) of sample 0, unit 0, from the reference
-    graph = tmp_path / ("xor_sample0_graph.svg" if shutil.which("dot") else
-                        "xor_sample0_graph.dot")
-    assert graph.exists() and "θ0[0,0]" in graph.read_text(encoding="utf-8")
+    network = (tmp_path / "xor_sample0_network.svg").read_text(encoding="utf-8")
+    assert "θ0[0,0] = " in network and "δ = ∂E/∂z = " in network  # the network view
     assert "Σ½(a−y)²" in out and "mean |a − y|" in out  # the two numbers are told apart
-    if shutil.which("dot"):
-        page = tmp_path / "xor_frames" / "index.html"
-        assert page.exists() and out.rstrip().splitlines()[-2].endswith(str(page))
+    page = tmp_path / "xor_frames" / "index.html"
+    assert page.exists() and out.rstrip().splitlines()[-2].endswith(str(page))
+    assert "unit a1[2]: δ(1)[2]" in page.read_text(encoding="utf-8")  # network-level steps
 
 
 def test_moons_demo_trains_and_writes_both_pictures(tmp_path, monkeypatch, capsys):

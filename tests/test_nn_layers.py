@@ -61,11 +61,17 @@ def test_parse_label_needs_a_string():
 def test_every_node_label_of_a_network_parses_consistently():
     model = nn.MLP(2, [3, 2], seed=1)
     outs = model([1.0, 2.0])
+    others = set()
     for node in ad.creation_order(nn.half_squared_error(outs, [0.0, 1.0])):
-        if node.label:
+        if node.label and ad.parse_label(node.label) is None:
+            others.add(node.label)
+        elif node.label:
             kind, layer, unit = ad.parse_label(node.label)
             if kind != "a" or layer > 0:
                 assert unit < model.layers[layer - 1].nout
+    # the loss's own pieces, as the seed writes E = ½(a − y)², are the only other labels
+    assert others == {"a2[0] − y", "(a2[0] − y)²", "½(a2[0] − y)²",
+                      "a2[1] − y", "(a2[1] − y)²", "½(a2[1] − y)²"}
     weight = ad.LABEL_RE.match("θ0[2,1]")
     assert weight["source"] == "2"
 

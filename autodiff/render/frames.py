@@ -15,19 +15,32 @@ import html
 import json
 import os
 import re
+import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.checks import is_integer
+from ..explain import Explanation
 from ..labels import parse_label
+from ..network import NETWORK_STEP_BY, read_network
 from ..stepping import group_steps
 from ..text import number
-from .restyle import FrameSheet
+from .graph import Options
+from .network_frames import (
+    MAX_UNIT_PAGES,
+    NETWORK_LEGEND,
+    network_page_size,
+    network_records,
+    remove_stale_unit_pages,
+    unit_folder,
+    write_unit_pages,
+)
+from .restyle import LABEL_SIZE, FrameSheet
 
 if TYPE_CHECKING:
-    from ..explain import Explanation
     from ..stepping import GroupedStep
 
 FRAME_NAME = re.compile(r"step-\d+\.svg")
@@ -36,6 +49,14 @@ WRITER = "autodiff.save_frames"
 OP_HEADER = ["input", "local derivative (op table)", "local", "× upstream", "= contribution",
              "input's grad so far"]
 GROUP_HEADER = ["input", "contributions summed", "Σ contribution", "input's grad so far"]
+OP_LEGEND = [
+    ["orange", "this step: the node sending its gradient back, and the edges it sends along"],
+    ["u: g × l = c", "on an edge: to operand u (or v) of the op, upstream gradient g × local "
+                     "derivative l (from the op table) = contribution c"],
+    ["green cell", "an input whose gradient this step changed (its running sum)"],
+    ["grad —", "a node no gradient has reached yet"],
+    ["data / grad", "each node's value, and ∂output/∂node so far"],
+]
 
 
 def frame_names(count: int) -> list[str]:
@@ -44,14 +65,18 @@ def frame_names(count: int) -> list[str]:
     return [f"step-{k:0{width}d}.svg" for k in range(count)]
 
 
-def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str = "op",
+def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str | None = None,
                 max_steps: int = 500, **draw_options: Any) -> Path:
     """Write ``step-NNN.svg`` for every step and ``index.html``; return the page's path.
 
-    ``step_by``: "op" (one frame per explained step), "neuron" or "layer" (an ``nn``
-    network's steps grouped; per layer, each frame is one δ(l) of the seed's recursion).
-    ``max_steps``: a pass with more frames than this raises ValueError before anything is
-    written. ``draw_options`` go to :func:`autodiff.draw` (not ``step`` or ``highlight``).
+    ``step_by``: for a loss computed by an ``nn`` network, "network" (the default: per
+    layer, δ(l) from δ(l+1) with its numbers, then per unit, δ(l)[j] and the weight
+    gradients it gives, on the network picture, and each unit's op-level page in
+    ``unit-l-j/``), "layer" or "neuron" (those steps alone); for any graph, "op" (the
+    default otherwise: one frame per explained step on the op graph). ``max_steps``: a pass
+    with more frames raises ValueError before anything is written. ``draw_options`` go to
+    :func:`autodiff.draw` for the op graph (not ``step`` or ``highlight``); the network
+    picture takes ``precision``.
     """
     if not isinstance(folder, (str, Path)):
         raise TypeError(f"folder must be a str or Path, got {type(folder).__name__}")
@@ -59,39 +84,91 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str = 
         raise TypeError(f"max_steps must be an int, got {type(max_steps).__name__}")
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")
+    if step_by is not None and not isinstance(step_by, str):
+        raise TypeError(f"step_by must be a str, got {type(step_by).__name__}")
+    if step_by not in (None, "op", *NETWORK_STEP_BY):
+        raise ValueError(f"step_by must be one of {('op', *NETWORK_STEP_BY)}, got {step_by!r}")
     for refused in ("step", "highlight"):
         if refused in draw_options:
             raise TypeError(f"save_frames draws every step itself: {refused}= is not an option")
     if not explanation.steps:
         raise ValueError(f"{explanation.name(explanation.output)!r} is a leaf: its backward "
                          "pass has no steps to draw")
-    groups = group_steps(explanation, step_by)
-    if len(groups) > max_steps:
-        raise ValueError(f"this backward pass has {len(groups)} steps (step_by={step_by!r}), "
+    network = read_network(explanation.output, explanation.order) if step_by != "op" else None
+    step_by = step_by or ("network" if network is not None else "op")
+    if network is None and step_by == "network":
+        raise ValueError("step_by='network' needs a loss computed by one nn network (Values "
+                         "labelled θk[i,j], z{l}[j], a{l}[j]); use step_by='op' for any graph")
+    folder = Path(folder)
+    if network is not None:
+        precision = Options(**draw_options).precision  # checks the options too
+        # each unit's op-level page, where dot can draw it and there are not too many
+        unit_pages = sum(network.sizes[1:]) <= MAX_UNIT_PAGES and shutil.which("dot") is not None
+        picture, pairs = network_records(explanation, network, step_by, precision, unit_pages)
+        _check_count(len(pairs), step_by, max_steps)
+        size, legend = network_page_size(picture), NETWORK_LEGEND
+        names = frame_names(len(pairs))
+        earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
+        if unit_pages:
+            write_unit_pages(explanation, network, folder, save_frames, precision,
+                             draw_options)
+        frames = ((frame.svg, record) for frame, record in pairs)
+    else:
+        groups = group_steps(explanation, step_by)
+        _check_count(len(groups), step_by, max_steps)
+        names = frame_names(len(groups))
+        earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
+        sheet = FrameSheet(explanation, groups, **draw_options)  # runs dot, once; may raise
+        precision, size, legend = sheet.p, [*sheet.size, 4 / 3, LABEL_SIZE], OP_LEGEND
+        frames = _op_frames(explanation, groups, sheet)
+    title = (f"Backward pass of {explanation.name(explanation.output)} = "
+             f"{number(explanation.output.data, precision)}: {len(names)} steps"
+             f"{'' if step_by == 'op' else f' by {step_by}'}")
+    _write(folder, names, frames, title, size, legend)
+    if network is not None:
+        remove_stale_unit_pages(folder, {unit_folder(layer, j) for layer in
+                                         range(1, network.depth + 1) for j in
+                                         range(network.sizes[layer])} if unit_pages else set())
+    for stale in earlier - set(names):
+        with contextlib.suppress(FileNotFoundError):
+            (folder / stale).unlink()
+    return folder / "index.html"
+
+
+# ``explain(loss).save_frames(folder)``: the same function, as a method of the pass it draws.
+# It is attached here, where it is defined, so that explain (text only) never imports render.
+Explanation.save_frames = save_frames  # type: ignore[attr-defined]
+
+
+def _check_count(count: int, step_by: str, max_steps: int) -> None:
+    if count > max_steps:
+        raise ValueError(f"this backward pass has {count} steps (step_by={step_by!r}), "
                          f"more than max_steps={max_steps}: pass a larger max_steps, "
                          "step_by='layer' for an nn network, or explain a smaller graph")
-    folder = Path(folder)
-    names = frame_names(len(groups))
-    earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
-    sheet = FrameSheet(explanation, groups, **draw_options)  # runs dot, once; may raise
-    precision = sheet.p
+
+
+def _op_frames(explanation: Explanation, groups: tuple[GroupedStep, ...], sheet: FrameSheet
+               ) -> Iterator[tuple[str, dict[str, Any]]]:
+    for group in groups:
+        title = _title(explanation, group, len(groups), sheet.p)
+        frame = sheet.frame(group, title)
+        yield frame.svg, {"title": title, "focus": frame.focus, "anchor": frame.anchor,
+                          **_table(explanation, group, sheet.p)}
+
+
+def _write(folder: Path, names: list[str], frames: Iterable[tuple[str, dict[str, Any]]],
+           title: str, size: list[float], legend: list[list[str]]) -> None:
+    """Every frame, the manifest and ``index.html`` (last), each through a temporary file."""
     records, pending = [], []
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        for group, name in zip(groups, names, strict=True):
-            title = _title(explanation, group, len(groups), precision)
-            frame = sheet.frame(group, title)
-            pending.append((_write_temporary(folder, name, frame.svg), name))
-            records.append({"file": name, "title": title, "focus": frame.focus,
-                            "anchor": frame.anchor,
-                            **_table(explanation, group, precision)})
-        title = (f"Backward pass of {explanation.name(explanation.output)} = "
-                 f"{number(explanation.output.data, precision)}: {len(groups)} steps"
-                 f"{'' if step_by == 'op' else f' by {step_by}'}")
+        for (svg, record), name in zip(frames, names, strict=True):
+            pending.append((_write_temporary(folder, name, svg), name))
+            records.append({"file": name, **record})
         listed = json.dumps({"writer": WRITER, "files": names}, indent=1)
         pending.append((_write_temporary(folder, MANIFEST, listed), MANIFEST))
         pending.append((_write_temporary(folder, "index.html",
-                                         _page(title, records, sheet.size)), "index.html"))
+                                         _page(title, records, size, legend)), "index.html"))
     except BaseException:
         for temporary, _ in pending:
             with contextlib.suppress(OSError):
@@ -99,10 +176,6 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str = 
         raise
     for temporary, name in pending:  # index.html last
         os.replace(temporary, folder / name)
-    for stale in earlier - set(names):
-        with contextlib.suppress(FileNotFoundError):
-            (folder / stale).unlink()
-    return folder / "index.html"
 
 
 def _earlier_run(folder: Path, names: list[str]) -> set[str]:
@@ -147,8 +220,9 @@ def _title(e: Explanation, group: GroupedStep, count: int, p: int) -> str:
     head = f"step {group.index + 1} of {count}"
     if len(group.steps) == 1:
         step = group.steps[0]
-        return (f"{head}: {e.name(step.node)} = {e.expression(step.node, p)} sends its "
-                f"gradient {number(step.upstream, p)} back")
+        name, computes = e.name(step.node), e.expression(step.node, p)
+        what = name if name == computes else f"{name} = {computes}"
+        return f"{head}: {what} sends its gradient {number(step.upstream, p)} back"
     return (f"{head}: {group.describe()}, the per-op steps {group.first + 1} to "
             f"{group.last + 1} of {len(e.steps)} taken together; {e.name(group.nodes[0])} "
             f"receives {number(group.steps[0].upstream, p)}")
@@ -175,10 +249,12 @@ def _table(e: Explanation, group: GroupedStep, p: int) -> dict[str, Any]:
     return {"header": GROUP_HEADER, "rows": rows, "deltas": deltas}
 
 
-def _page(title: str, frames: list[dict[str, Any]], size: tuple[float, float]) -> str:
+def _page(title: str, frames: list[dict[str, Any]], size: list[float],
+          legend: list[list[str]]) -> str:
     template = resources.files(__package__).joinpath("page/index.html").read_text("utf-8")
     values = {"title": html.escape(title),
               "frames": json.dumps(frames, ensure_ascii=False).replace("<", "\\u003c"),
-              "size": json.dumps(list(size))}
+              "size": json.dumps(list(size)),
+              "legend": json.dumps(legend, ensure_ascii=False).replace("<", "\\u003c")}
     # One pass, so a label that reads "{frames}" stays text.
-    return re.sub(r"\{(title|frames|size)\}", lambda m: values[m[1]], template)
+    return re.sub(r"\{(title|frames|size|legend)\}", lambda m: values[m[1]], template)

@@ -16,7 +16,7 @@ from ..core.graph import creation_order, value_operands
 from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
 from ..explain import Explanation, explain
-from ..labels import children_of, neuron_groups
+from ..labels import NodeNames, children_of, constant_text, neuron_groups
 from ..text import number
 from .drawing import Drawing, html_text, plain_text, tooltip_text
 from .layout import Folding, fold_neurons
@@ -115,13 +115,6 @@ def _as_kwargs(options: Options) -> dict[str, Any]:
     return {name: getattr(options, name) for name in Options.__dataclass_fields__}
 
 
-def _constant(c: float, precision: int) -> str:
-    if c.is_integer() and abs(c) < 1e15:
-        return str(int(c))
-    short = repr(c)
-    return short if len(short) <= precision + 3 else number(c, precision)
-
-
 class _Renderer:
     """Builds one Drawing: nodes, clusters, edges, marks."""
 
@@ -140,6 +133,8 @@ class _Renderer:
         self.folding = fold_neurons(self.order, self.children) if options.collapse \
             else Folding()
         self.groups = neuron_groups(self.order, self.children) if options.group else {}
+        self.name = explanation.name if explanation is not None else NodeNames(
+            options.precision)  # label, else the expression it computes, else (a leaf) value
         self.grad_texts: dict[int, str] | None = None  # frames: each grad cell's widest text
         self.edge_labels: dict[str, str] | None = None  # frames: each edge's step label
 
@@ -149,8 +144,10 @@ class _Renderer:
         """The gradient shown on ``node`` (None: not reached yet at this step)."""
         return node.grad if self.grads is None else self.grads.get(id(node))
 
-    def name(self, node: Value) -> str:
-        return node.label if node.label else f"#{self.index[id(node)]}"
+    def drawn_op(self, node: Value) -> bool:
+        """Whether ``node``'s op is drawn: it has one, and (when a part of a graph is
+        drawn) its inputs are drawn too; else it is drawn as an input of that part."""
+        return node._op is not None and all(id(p) in self.index for p in node.parents)
 
     def visible(self, node: Value) -> bool:
         box = self.folding.box.get(id(node))
@@ -160,7 +157,7 @@ class _Renderer:
         """(HTML label, tooltip) of ``node``'s record."""
         p = self.options.precision
         name = (f"<B>{html_text(node.label)}</B>" if node.label
-                else f'<FONT COLOR="#80868b">#{self.index[id(node)]}</FONT>')
+                else f'<FONT COLOR="#5f6368">{html_text(self.name(node))}</FONT>')
         box = self.folding.box.get(id(node))
         if box is node:
             name += f" = {html_text(node._op.symbol)}(z)"
@@ -206,9 +203,9 @@ class _Renderer:
     def op_label(self, node: Value) -> str:
         op, p = node._op, self.options.precision
         if op.kind is CONST_RIGHT:
-            return f"{op.symbol} {_constant(node._b, p)}"
+            return f"{op.symbol} {constant_text(node._b, p)}"
         if op.kind is CONST_LEFT:
-            return f"{_constant(node._a, p)} {op.symbol}"
+            return f"{constant_text(node._a, p)} {op.symbol}"
         return op.symbol
 
     # --- the picture ---------------------------------------------------------------------
@@ -236,7 +233,7 @@ class _Renderer:
             label, tooltip = self.record(node)
             bucket.append((f"v{i}", label, {"shape": "none", "margin": "0",
                                             "tooltip": tooltip, "id": f"v{i}"}))
-            if node._op is not None and id(node) not in self.folding.box:
+            if self.drawn_op(node) and id(node) not in self.folding.box:
                 bucket.append((f"o{i}", plain_text(self.op_label(node)),
                                {**self.marks.op_attributes(node), "id": f"o{i}"}))
         self._emit_nodes(g, buckets)
@@ -268,7 +265,7 @@ class _Renderer:
         o = self.options
         boxes: dict[int, dict[int, int]] = {}
         for node in shown:
-            if node._op is None:
+            if not self.drawn_op(node):
                 continue
             i = self.index[id(node)]
             box = self.folding.box.get(id(node))
