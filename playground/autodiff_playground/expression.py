@@ -196,7 +196,8 @@ def _call_parts(node: ast.Call) -> tuple[str, ast.expr]:
 
 
 def _check_exponent(node: ast.expr) -> None:
-    """A constant exponent (possibly negated) is bounded in size."""
+    """A literal exponent (possibly negated) is bounded in size before anything runs; one
+    computed from constants is checked as it is computed."""
     value = node
     if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
         value = value.operand
@@ -220,6 +221,10 @@ def _compute(node: ast.expr, leaves: dict[str, Value]) -> Value | float:
     if isinstance(node, ast.BinOp):
         method, op = OPERATORS[type(node.op)]
         left, right = _compute(node.left, leaves), _compute(node.right, leaves)
+        if isinstance(node.op, ast.Pow) and isinstance(right, float) \
+                and abs(right) > MAX_EXPONENT:
+            raise ExpressionError(f"the exponent {_short(right)} is too large: the "
+                                  f"playground takes exponents up to {MAX_EXPONENT:g} in size")
         if isinstance(left, Value):
             return getattr(left, method)(right)
         if isinstance(right, Value):
