@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import numbers
 import random
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
@@ -14,6 +16,18 @@ ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 #: every forward call makes about two graph nodes per weight: a million parameters is
 #: about 260 MB before any training, and already far slower than tensors.
 MAX_PARAMETERS = 1_000_000
+
+
+def is_array(x: Any) -> bool:
+    """``x`` is a numpy array. numpy is not imported for the check (an array exists only
+    once numpy is loaded), so nn runs where numpy is not installed, as in the browser."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(x, numpy.ndarray)
+
+
+def is_sequence(x: Any) -> bool:
+    """``x`` is a list-like of entries (a Sequence or a numpy array), not text."""
+    return not isinstance(x, (str, bytes)) and (isinstance(x, Sequence) or is_array(x))
 
 
 def check_int(x: Any, name: str, minimum: int) -> int:

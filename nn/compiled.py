@@ -8,13 +8,14 @@ the parameters' numbers in and the gradients into ``.grad``. No derivative code 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from autodiff import Value, compile_graph, enable_grad, no_grad
 
 from .mlp import MLP
+
+if TYPE_CHECKING:
+    pass
 
 
 def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Sequence[Any],
@@ -62,6 +63,8 @@ def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Seque
 
 def _numbers(sample: Any) -> tuple[float, ...]:
     """A sample or target as a flat tuple of floats (Values by their data), to compare."""
+    import numpy as np
+
     if isinstance(sample, Value):
         return (sample.data,)
     if isinstance(sample, np.ndarray):

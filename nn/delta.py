@@ -19,12 +19,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _forward(z: np.ndarray, activation: str) -> np.ndarray:
+    import numpy as np
+
     if activation == "sigmoid":
         return 1.0 / (1.0 + np.exp(-z))
     if activation == "tanh":
@@ -38,6 +41,8 @@ def _forward(z: np.ndarray, activation: str) -> np.ndarray:
 
 def _slope(z: np.ndarray, a: np.ndarray, activation: str) -> np.ndarray:
     """f'(z), written the seed's way in terms of the activation a where it can be."""
+    import numpy as np
+
     if activation == "sigmoid":
         return a * (1.0 - a)
     if activation == "tanh":
@@ -77,6 +82,8 @@ def delta_backprop(weights: Sequence[Any], X: Any, Y: Any, biases: Sequence[Any]
     unit j of layer l+1); ``X`` is ``batch × M(0)``; ``Y`` is ``batch × M(L)`` (or a flat
     list of ``batch`` targets when M(L) = 1); ``activation`` is one name or one per layer.
     """
+    import numpy as np
+
     thetas = [np.asarray(w, dtype=float) for w in weights]
     if not thetas or any(t.ndim != 2 for t in thetas):
         raise ValueError("weights must be a non-empty list of M(l) × M(l+1) matrices")

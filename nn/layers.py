@@ -14,11 +14,16 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-import numpy as np
-
 from autodiff import Value, backward_passes
 
-from .arguments import check_activation, check_bool, check_int, check_parameter_count, check_rng
+from .arguments import (
+    check_activation,
+    check_bool,
+    check_int,
+    check_parameter_count,
+    check_rng,
+    is_sequence,
+)
 from .labels import activation_label, bias_label, pre_activation_label, weight_label
 from .module import Module
 
@@ -28,7 +33,7 @@ def _check_count(n: Any, what: str) -> int:
 
 
 def _check_input(x: Any, nin: int, who: str) -> None:
-    if isinstance(x, (str, bytes)) or not isinstance(x, (Sequence, np.ndarray)):
+    if not is_sequence(x):
         raise TypeError(f"{who} takes one sample: a list of {nin} numbers or Values, "
                         f"got {type(x).__name__}")
     if len(x) != nin:

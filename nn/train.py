@@ -17,9 +17,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from autodiff import Value
@@ -31,6 +30,9 @@ from .layers import _check_input
 from .losses import binary_cross_entropy, half_squared_error, mse
 from .mlp import MLP
 from .optim import SGD
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: ``step(xs, ys) -> (loss, outputs)``: fills every parameter's ``.grad`` for this batch.
 GradientStep = Callable[[Sequence[Any], Sequence[Any]], tuple[float, list[Any]]]
@@ -102,6 +104,8 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     cycles, so the cyclic garbage collector only costs time while a graph is built);
     ``on_epoch`` and the progress bar run with the collector as it was.
     """
+    import numpy as np
+
     if not isinstance(model, MLP):
         raise TypeError(f"fit trains an nn.MLP, got {type(model).__name__}")
     n = _check_data(X, Y)
@@ -185,6 +189,8 @@ class _StopOnInterrupt:
 
 
 def _check_data(X: Sequence[Any], Y: Sequence[Any]) -> int:
+    import numpy as np
+
     for name, data in (("X", X), ("Y", Y)):
         if isinstance(data, (str, bytes)) or not isinstance(data, (Sequence, np.ndarray)):
             raise TypeError(f"{name} must be a list (or array) of samples, "
@@ -222,6 +228,8 @@ def _check_samples(model: MLP, X: Sequence[Any], Y: Sequence[Any]) -> None:
 
 
 def _check_target(y: Any, where: str) -> None:
+    import numpy as np
+
     stack = [(y, where, 0)]
     while stack:
         item, path, depth = stack.pop()
