@@ -13,6 +13,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 test: $(INSTALLED)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PLAYGROUND_NPM); fi
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -23,9 +23,12 @@ function stage(text, percent) {
   $("stage").textContent = text;
   $("progress").value = percent;
 }
-function say(text) {
+function say(text) {  // a refusal also marks the results shown as those of the last formula
   $("message").textContent = text;
   $("message").hidden = !text;
+  for (const el of document.querySelectorAll(".result, #expression .tab")) {
+    el.classList.toggle("stale", !!text);
+  }
 }
 function call(name, ...args) {
   return JSON.parse(api(name, JSON.stringify(args)));
