@@ -7,22 +7,20 @@ Value. Only forward arithmetic on Values: the engine differentiates it.
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
 from autodiff import DomainError, Value
-
-from .arguments import is_array, is_sequence
+from autodiff.core.checks import is_array, is_real, is_sequence
 
 
 def _pairs(pred: Any, target: Any, path: str = "pred") -> list[tuple[Value | float, float]]:
     """Walk ``pred`` and ``target`` side by side; they must have the same nesting."""
-    if isinstance(pred, Value) or (isinstance(pred, numbers.Real) and not isinstance(pred, bool)):
+    if isinstance(pred, Value) or is_real(pred):
         if is_array(target) and target.size == 1:
             target = target.reshape(()).item()
         elif is_sequence(target) and len(target) == 1:
             target = target[0]
-        if isinstance(target, bool) or not isinstance(target, numbers.Real):
+        if not is_real(target):
             raise TypeError(f"target for {path} must be a number, got "
                             f"{type(target).__name__}: {target!r}")
         return [(pred, float(target))]

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # pragma: no cover
-    import numpy as np
+if TYPE_CHECKING:
+    import numpy as np  # pragma: no cover
     import torch
 
 INSTALL_HINT = ("PyTorch is not installed. Install it from this repository with "

@@ -7,7 +7,7 @@ oldest node first, and gives each node the tangent
     tangent(node) = Σᵢ ∂node/∂operandᵢ · tangent(operandᵢ),
 
 with every local derivative read off the op table
-(:func:`autodiff.transforms.gradients.local_partial`), so there is no second copy of
+(:func:`autodiff.core.graph.local_partial`), so there is no second copy of
 any derivative. The rules, stated as exactly as the backward pass states its own:
 
 - The *seeded* leaves are the ones given a tangent (all the primals, in ``jvp``). A node
@@ -23,15 +23,15 @@ any derivative. The rules, stated as exactly as the backward pass states its own
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..core import tape as _tape
-from ..core.backward import creation_order
+from ..core.checks import check_finite, check_finites
 from ..core.errors import GradientOverflowError, describe_node, rule_error
+from ..core.graph import creation_order, local_partial, value_operands
 from ..core.value import Value
-from .gradients import gradients, local_partial, value_operands
+from .gradients import gradients
 
 
 def tangent_terms(node: Value, reached: Mapping[int, float]) -> list[tuple[int, Value, float]]:
@@ -63,7 +63,7 @@ def forward_sweep(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dic
             raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
         if leaf._op is not None:
             raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
-        check_number(t, "a tangent")
+        check_finite(t, "a tangent")
     reached = {id(leaf): float(t) for leaf, t in seeds.items()}
     for node in creation_order(*outputs):
         if node._op is None:
@@ -97,25 +97,6 @@ def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, flo
 
 
 # --- argument checks -------------------------------------------------------------------
-
-def check_number(x: Any, what: str) -> float:
-    """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf."""
-    if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return x
-
-
-def check_numbers(xs: Any, what: str, length: int | None = None) -> tuple[float, ...]:
-    """A tuple (or list) of finite numbers, of ``length`` entries when given."""
-    if not isinstance(xs, (tuple, list)):
-        raise TypeError(f"{what} must be a tuple of numbers, got {type(xs).__name__}: {xs!r}")
-    if length is not None and len(xs) != length:
-        raise ValueError(f"{what} has {len(xs)} entries, expected {length}")
-    return tuple(check_number(x, f"{what}[{i}]") for i, x in enumerate(xs))
-
 
 def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
     """What ``f`` returned, as a non-empty tuple of Values (a TypeError names anything else)."""
@@ -153,8 +134,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
         ) -> tuple[Any, Any]:
     """``(f(primals), ∇f(primals)·tangents)`` by one forward sweep: floats, or tuples of
     floats when ``f`` returns a tuple of Values."""
-    xs = check_numbers(primals, "primals")
-    vs = check_numbers(tangents, "tangents", len(xs))
+    xs = check_finites(primals, "primals")
+    vs = check_finites(tangents, "tangents", len(xs))
     leaves, outs, single = trace(f, xs, "jvp")
     reached = forward_sweep(outs, dict(zip(leaves, vs, strict=True)))
     values = tuple(out.data for out in outs)
@@ -178,10 +159,10 @@ def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tup
 
     ``cotangents`` is a number for an ``f`` with one output, else a tuple, one per output.
     """
-    xs = check_numbers(primals, "primals")
+    xs = check_finites(primals, "primals")
     leaves, outs, single = trace(f, xs, "vjp")
-    cs = ((check_number(cotangents, "the cotangent"),) if single and not isinstance(
-        cotangents, (tuple, list)) else check_numbers(cotangents, "cotangents", len(outs)))
+    cs = ((check_finite(cotangents, "the cotangent"),) if single and not isinstance(
+        cotangents, (tuple, list)) else check_finites(cotangents, "cotangents", len(outs)))
     values = tuple(out.data for out in outs)
     return _shape(values, single), reverse_cotangent(outs, leaves, cs)
 
@@ -199,7 +180,7 @@ def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[li
         raise TypeError(f"jacobian needs a callable f, got {type(f).__name__}")
 
     def jac(*primals: float) -> list[list[float]]:
-        xs = check_numbers(list(primals), "primals")
+        xs = check_finites(list(primals), "primals")
         leaves, outs, _ = trace(f, xs, "jacobian")
         n, m = len(leaves), len(outs)
         if mode == "forward" or (mode == "auto" and n < m):
@@ -218,8 +199,8 @@ def hvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     """The Hessian-vector product H(primals)·tangents of a scalar ``f``, forward over
     reverse: one forward sweep through the graph of ∇f that ``gradients(create_graph=True)``
     builds from the op table's rules."""
-    xs = check_numbers(primals, "primals")
-    vs = check_numbers(tangents, "tangents", len(xs))
+    xs = check_finites(primals, "primals")
+    vs = check_finites(tangents, "tangents", len(xs))
     leaves, outs, single = trace(f, xs, "hvp")
     if not single:
         raise TypeError(f"hvp needs f to return one Value, got {len(outs)} outputs")

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from ..core.checks import is_integer
 from ..core.value import Value
 from .gradients import gradients
 
@@ -18,10 +19,10 @@ _depth: ContextVar[int] = ContextVar("autodiff_transform_depth", default=0)
 
 
 def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
-    if isinstance(argnums, int) and not isinstance(argnums, bool):
+    if is_integer(argnums):
         return (argnums,), False
     if isinstance(argnums, Sequence) and argnums and all(
-            isinstance(i, int) and not isinstance(i, bool) for i in argnums):
+            is_integer(i) for i in argnums):
         if len(set(argnums)) != len(argnums):
             raise ValueError(f"argnums names an argument twice: {argnums!r}")
         return tuple(argnums), True

@@ -15,9 +15,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..core import tape as _tape
-from ..core.backward import creation_order
 from ..core.errors import check_contribution, rule_error
-from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, _log, _pow
+from ..core.graph import creation_order, local_partial, value_operands
+from ..core.ops import FLOAT_MATH, _log, _pow
 from ..core.value import Value
 
 
@@ -75,38 +75,6 @@ VALUE_MATH = SimpleNamespace(
     # PyTorch's is NaN (see _singular_zero).
     scaled_pow=_scaled_pow, log_scaled=_log_scaled,
 )
-
-
-def value_operands(node: Value) -> list[tuple[int, Value]]:
-    """``(operand position, Value)`` for each Value operand of ``node``, in order (a
-    constant operand is not listed); ``OPERAND_NAMES[position]`` names it."""
-    if node._op is None:
-        return []
-    if node._op.kind == UNARY:
-        return [(0, node._a)]
-    return [(i, v) for i, v in enumerate((node._a, node._b)) if type(v) is Value]
-
-
-def local_partial(node: Value, position: int, m: Any = FLOAT_MATH,
-                  differentiable: bool = False) -> Any:
-    """∂node/∂(operand ``position``), read off the op table; with ``differentiable=True``
-    the rule runs on the Values themselves (``m`` should be ``VALUE_MATH``)."""
-    op = node._op
-    get = (lambda v: v) if differentiable else _data
-    operands = [get(x) for x in ((node._a,) if op.kind == UNARY else (node._a, node._b))]
-    return op.partials[position](m, *operands, get(node))
-
-
-def local_partials(node: Value, m: Any = FLOAT_MATH, differentiable: bool = False
-                   ) -> list[tuple[Value, Any]]:
-    """``(parent, ∂node/∂parent)`` for each parent edge of ``node``, read off the op table."""
-    return [(parent, local_partial(node, i, m, differentiable))
-            for i, parent in value_operands(node)]
-
-
-def operand_name(position: int) -> str:
-    """How formulas name operand ``position``: ``u`` or ``v``."""
-    return OPERAND_NAMES[position]
 
 
 def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False

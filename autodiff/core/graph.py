@@ -1,0 +1,84 @@
+"""A graph's structure: its nodes in creation order, a node's operands by position, and
+its local derivatives read off the op table.
+
+Every pass over a graph uses creation order (a topological order: a node is made after its
+operands), so gradients are summed alike, bit for bit, in every pass. A node's operands
+are read through :attr:`Value.operands` (Values and constant numbers, in operand order);
+only the hot loops (this walk, the generated code, the tape) read the slots ``_a`` and
+``_b`` themselves.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from contextvars import ContextVar
+from operator import attrgetter
+from typing import Any
+
+from .ops import FLOAT_MATH
+
+_index_of = attrgetter("_index")
+# The counters of the count_rules() blocks open in this context (thread or task): each
+# evaluation of a rule through local_partial adds one to every one of them.
+rule_counters: ContextVar[tuple[Counter[str], ...]] = ContextVar("autodiff_rule_counters",
+                                                                 default=())
+
+
+def creation_order(*outputs: Any) -> list[Any]:
+    """Every node reachable from ``outputs``, oldest first (a topological order: a node is
+    made after its operands). An explicit stack, not recursion: a chain of a million
+    nodes is fine."""
+    seen: set[int] = set()
+    nodes: list[Any] = []
+    stack: list[Any] = []
+    for output in outputs:
+        if id(output) not in seen:
+            seen.add(id(output))
+            nodes.append(output)
+            stack.append(output)
+    push, pop, append, mark = stack.append, stack.pop, nodes.append, seen.add
+    while stack:
+        node = pop()
+        a = node._a
+        if a is not None and type(a) is not float and id(a) not in seen:
+            mark(id(a))
+            append(a)
+            push(a)
+        b = node._b
+        if b is not None and type(b) is not float and id(b) not in seen:
+            mark(id(b))
+            append(b)
+            push(b)
+    nodes.sort(key=_index_of)
+    return nodes
+
+
+def backward_order(output: Any) -> list[Any]:
+    """The op nodes of ``output``'s graph in the order the backward pass sends their
+    gradients (newest first)."""
+    return [node for node in reversed(creation_order(output)) if node._op is not None]
+
+
+def value_operands(node: Any) -> list[tuple[int, Any]]:
+    """``(operand position, Value)`` for each Value operand of ``node``, in order (a
+    constant operand is not listed); ``OPERAND_NAMES[position]`` names it."""
+    return [(i, v) for i, v in enumerate(node.operands) if type(v) is not float]
+
+
+def local_partial(node: Any, position: int, m: Any = FLOAT_MATH,
+                  differentiable: bool = False) -> Any:
+    """∂node/∂(operand ``position``), read off the op table; with ``differentiable=True``
+    the rule runs on the Values themselves (``m`` should be ``VALUE_MATH``)."""
+    op = node._op
+    operands = node.operands if differentiable else [
+        x if type(x) is float else x.data for x in node.operands]
+    for counter in rule_counters.get():
+        counter[op.name] += 1
+    return op.partials[position](m, *operands, node if differentiable else node.data)
+
+
+def local_partials(node: Any, m: Any = FLOAT_MATH, differentiable: bool = False
+                   ) -> list[tuple[Any, Any]]:
+    """``(parent, ∂node/∂parent)`` for each parent edge of ``node``, read off the op table."""
+    return [(parent, local_partial(node, i, m, differentiable))
+            for i, parent in value_operands(node)]
