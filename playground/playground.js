@@ -31,7 +31,12 @@ function say(text) {  // a refusal also marks the results shown as those of the 
   }
 }
 function call(name, ...args) {
-  return JSON.parse(api(name, JSON.stringify(args)));
+  try {
+    return JSON.parse(api(name, JSON.stringify(args)));
+  } catch (error) {  // a bug, not a refusal: say so, and let the console have it too
+    say(`internal error in ${name}: ${error.message || error}`);
+    throw error;
+  }
 }
 function cell(tag, text) {
   const el = document.createElement(tag);
@@ -57,8 +62,6 @@ function stepTable(target, steps) {
 }
 function showSvg(target, svg) {
   target.innerHTML = svg;  // SVG written by Graphviz from the engine's drawing
-  const el = target.querySelector("svg");
-  if (el) { el.removeAttribute("width"); el.removeAttribute("height"); }
 }
 function pressed(buttons, chosen) {
   for (const b of buttons) b.setAttribute("aria-pressed", String(b === chosen));
