@@ -144,7 +144,10 @@ function fromLink() {  // #e=<expression>&a=2&b=-3: text only, checked by Python
 function showNetwork(view) {
   network = view;
   $("rate").textContent = view.learning_rate;
-  $("loss").textContent = `after ${view.epochs} epochs: E = ${view.loss}`;
+  const trained = view.trained ?
+    ` (the last ${view.trained[0]} in ${view.trained[1].toFixed(2)} s)` : "";
+  $("loss").textContent = `after ${view.epochs} epochs${trained}: E = ${view.loss}`;
+  if (view.trained) document.body.dataset.trainSeconds = view.trained[1];
   const blocks = view.layers.map(layer => {
     const table = document.createElement("table");
     const head = document.createElement("thead");
@@ -221,9 +224,7 @@ function wire() {
   }
   $("train-form").addEventListener("submit", event => {
     event.preventDefault();
-    const started = performance.now();
     networkCall("network_train", Number($("epochs").value), netStepBy);
-    document.body.dataset.trainMs = (performance.now() - started).toFixed(0);
   });
   $("reset").addEventListener("click", () => networkCall("network_reset", netStepBy));
   $("mode-expression").addEventListener("click", () => setMode("expression"));

@@ -8,6 +8,7 @@ expression outside the whitelist, a number of epochs out of range) comes back as
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -39,9 +40,11 @@ def network_view(step_by: str = "layer") -> dict[str, Any]:
 
 
 def network_train(epochs: int, step_by: str = "layer") -> dict[str, Any]:
-    """Train ``epochs`` more epochs, then the new pass."""
+    """Train ``epochs`` more epochs, then the new pass (and how long the training took)."""
+    started = time.perf_counter()
     network().train(epochs)
-    return network().view(step_by)
+    seconds = time.perf_counter() - started
+    return {**network().view(step_by), "trained": [epochs, seconds]}
 
 
 def network_reset(step_by: str = "layer") -> dict[str, Any]:
