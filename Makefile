@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: test demo bench mutate lint clean generate pictures docs dist
+.PHONY: test demo bench mutate lint clean generate pictures docs dist playground
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,6 +14,7 @@ $(INSTALLED): pyproject.toml
 	touch $(INSTALLED)
 
 test: $(INSTALLED)
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(PLAYGROUND_NPM); fi
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -29,6 +30,18 @@ bench: $(INSTALLED)
 pictures: $(INSTALLED)
 	$(BIN)/python demos/chain_rule.py --update-docs --out out/chain_rule
 	DEMO_OUT=docs $(BIN)/python demos/why_backwards.py
+
+# The playground (playground/): a static folder, site/playground/, that runs the project in
+# the browser with nothing to install. The npm packages (Pyodide, Graphviz in WebAssembly)
+# are pinned by playground/package-lock.json; the pure-Python wheels by its requirements.txt.
+PLAYGROUND_NPM := playground/node_modules/.package-lock.json
+
+$(PLAYGROUND_NPM): playground/package.json playground/package-lock.json
+	cd playground && npm ci --no-audit --no-fund
+	touch $(PLAYGROUND_NPM)
+
+playground: $(INSTALLED) $(PLAYGROUND_NPM)
+	$(BIN)/python playground/build.py site/playground
 
 mutate: $(INSTALLED)
 	$(BIN)/python tests/mutate.py

@@ -21,9 +21,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def seed_reference() -> dict[str, Any]:
@@ -45,6 +46,8 @@ def seed_reference() -> dict[str, Any]:
 
 
 def _forward(z: np.ndarray, activation: str) -> np.ndarray:
+    import numpy as np
+
     if activation == "sigmoid":
         return 1.0 / (1.0 + np.exp(-z))
     if activation == "tanh":
@@ -58,6 +61,8 @@ def _forward(z: np.ndarray, activation: str) -> np.ndarray:
 
 def _slope(z: np.ndarray, a: np.ndarray, activation: str) -> np.ndarray:
     """f'(z), written the seed's way in terms of the activation a where it can be."""
+    import numpy as np
+
     if activation == "sigmoid":
         return a * (1.0 - a)
     if activation == "tanh":
@@ -103,6 +108,8 @@ def delta_backprop(weights: Sequence[Any], X: Any, Y: Any, biases: Sequence[Any]
     unit j of layer l+1); ``X`` is ``batch × M(0)``; ``Y`` is ``batch × M(L)`` (or a flat
     list of ``batch`` targets when M(L) = 1); ``activation`` is one name or one per layer.
     """
+    import numpy as np
+
     thetas = [np.asarray(w, dtype=float) for w in weights]
     if not thetas or any(t.ndim != 2 for t in thetas):
         raise ValueError("weights must be a non-empty list of M(l) × M(l+1) matrices")

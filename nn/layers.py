@@ -13,10 +13,8 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-import numpy as np
-
 from autodiff import Value, backward_passes
-from autodiff.core.checks import check_flag, check_int, check_rng, is_real
+from autodiff.core.checks import check_flag, check_int, check_rng, is_real, is_sequence
 from autodiff.labels import activation_label, bias_label, pre_activation_label, weight_label
 
 from .module import Module
@@ -55,7 +53,7 @@ def _check_count(n: Any, what: str) -> int:
 
 
 def _check_input(x: Any, nin: int, who: str) -> None:
-    if isinstance(x, (str, bytes)) or not isinstance(x, (Sequence, np.ndarray)):
+    if not is_sequence(x):
         raise TypeError(f"{who} takes one sample: a list of {nin} numbers or Values, "
                         f"got {type(x).__name__}")
     if len(x) != nin:

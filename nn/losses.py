@@ -7,31 +7,27 @@ Value. Only forward arithmetic on Values: the engine differentiates it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from autodiff import DomainError, Value
-from autodiff.core.checks import is_real
+from autodiff.core.checks import is_array, is_real, is_sequence
 from autodiff.labels import loss_piece_labels
 
 
 def _pairs(pred: Any, target: Any, path: str = "pred") -> list[tuple[Value | float, float]]:
     """Walk ``pred`` and ``target`` side by side; they must have the same nesting."""
     if isinstance(pred, Value) or is_real(pred):
-        if isinstance(target, np.ndarray) and target.size == 1:
+        if is_array(target) and target.size == 1:
             target = target.reshape(()).item()
-        elif isinstance(target, (Sequence, np.ndarray)) and not isinstance(target, str) \
-                and len(target) == 1:
+        elif is_sequence(target) and len(target) == 1:
             target = target[0]
         if not is_real(target):
             raise TypeError(f"target for {path} must be a number, got "
                             f"{type(target).__name__}: {target!r}")
         return [(pred, float(target))]
-    if isinstance(pred, (str, bytes)) or not isinstance(pred, (Sequence, np.ndarray)):
+    if not is_sequence(pred):
         raise TypeError(f"{path} must be a Value or a list of Values, got {type(pred).__name__}")
-    if isinstance(target, (str, bytes)) or not isinstance(target, (Sequence, np.ndarray)):
+    if not is_sequence(target):
         raise ValueError(f"{path} has {len(pred)} entries but the target is a single "
                          f"{type(target).__name__}")
     if len(pred) != len(target):

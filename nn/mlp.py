@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Sequence
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from autodiff import Value, backward_passes
-from autodiff.core.checks import check_flag, check_random_seed
+from autodiff.core.checks import check_flag, check_random_seed, is_sequence
 from autodiff.labels import input_label
 
 from . import torch_export
 from .layers import Layer, _check_count, _check_input, check_activation, check_parameter_count
 from .module import Module
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class MLP(Module):
@@ -107,14 +109,14 @@ class MLP(Module):
         ``M(l+1)`` entries, or ``biases`` is None for a network without biases."""
         thetas = _matrices(weights)
         bs = None if biases is None else _bias_vectors(biases, thetas)
-        model = cls(thetas[0].shape[0], [t.shape[1] for t in thetas], activation,
+        model = cls(len(thetas[0]), [len(t[0]) for t in thetas], activation,
                     bias=bs is not None, seed=0)
         for k, layer in enumerate(model.layers):
             for j, neuron in enumerate(layer.neurons):
                 for i, w in enumerate(neuron.w):
-                    w.data = float(thetas[k][i, j])
+                    w.data = thetas[k][i][j]
                 if bs is not None:
-                    neuron.b.data = float(bs[k][j])
+                    neuron.b.data = bs[k][j]
         return model
 
     def to_torch(self) -> Any:
@@ -136,6 +138,8 @@ class MLP(Module):
 
     def weights(self) -> list[np.ndarray]:
         """The weight matrices Θ(0) … Θ(L-1), each ``M(l) × M(l+1)`` (a copy)."""
+        import numpy as np
+
         return [np.array([[n.w[i].data for n in layer.neurons] for i in range(layer.nin)])
                 for layer in self.layers]
 
@@ -143,6 +147,8 @@ class MLP(Module):
         """The bias vectors of layers 1 … L (``M(l+1)`` each), or None without biases."""
         if not self.bias:
             return None
+        import numpy as np
+
         return [np.array([n.b.data for n in layer.neurons]) for layer in self.layers]
 
     def deltas(self) -> list[np.ndarray]:
@@ -162,6 +168,8 @@ class MLP(Module):
         With no recorded calls (after ``zero_grad()``, or training with
         ``fit(compiled=True)``, which keeps no graph) each layer's array has 0 rows.
         """
+        import numpy as np
+
         out = []
         for k, layer in enumerate(self.layers):
             counts = {n.recorded_calls for n in layer.neurons}
@@ -192,34 +200,42 @@ class MLP(Module):
         return out
 
 
-def _matrices(weights: Sequence[Any]) -> list[np.ndarray]:
-    if isinstance(weights, (str, bytes)) or len(weights) == 0:
+def _numbers(x: Any, what: str) -> list[float]:
+    """The entries of a vector as floats; a ValueError names ``what`` if one is not finite."""
+    if not is_sequence(x) or any(is_sequence(v) for v in x):
+        raise ValueError(f"{what} must be a list of numbers")
+    row = [float(v) for v in x]
+    if not all(math.isfinite(v) for v in row):
+        raise ValueError(f"{what} has non-finite entries")
+    return row
+
+
+def _matrices(weights: Sequence[Any]) -> list[list[list[float]]]:
+    """Each Θ(l) as rows of floats, checked (numpy arrays and nested lists alike)."""
+    if not is_sequence(weights) or len(weights) == 0:
         raise ValueError("weights must be a non-empty list of matrices")
-    thetas = []
+    thetas: list[list[list[float]]] = []
     for k, w in enumerate(weights):
-        theta = np.asarray(w, dtype=float)
-        if theta.ndim != 2 or 0 in theta.shape:
-            raise ValueError(f"weights[{k}] must be a non-empty M(l) × M(l+1) matrix, "
-                             f"got shape {theta.shape}")
-        if not np.isfinite(theta).all():
-            raise ValueError(f"weights[{k}] has non-finite entries")
-        if thetas and theta.shape[0] != thetas[-1].shape[1]:
-            raise ValueError(f"weights[{k}] has {theta.shape[0]} rows, but weights[{k - 1}] "
-                             f"maps to {thetas[-1].shape[1]} units: the shapes must chain")
+        shape = f"weights[{k}] must be a non-empty M(l) × M(l+1) matrix"
+        if not is_sequence(w) or len(w) == 0 or not all(is_sequence(r) for r in w):
+            raise ValueError(f"{shape}, got {w!r:.60}")
+        theta = [_numbers(row, f"weights[{k}]") for row in w]
+        if len({len(row) for row in theta}) != 1 or len(theta[0]) == 0:
+            raise ValueError(f"{shape}, got rows of lengths {[len(r) for r in theta]}")
+        if thetas and len(theta) != len(thetas[-1][0]):
+            raise ValueError(f"weights[{k}] has {len(theta)} rows, but weights[{k - 1}] "
+                             f"maps to {len(thetas[-1][0])} units: the shapes must chain")
         thetas.append(theta)
     return thetas
 
 
-def _bias_vectors(biases: Sequence[Any], thetas: list[np.ndarray]) -> list[np.ndarray]:
+def _bias_vectors(biases: Sequence[Any], thetas: list[list[list[float]]]) -> list[list[float]]:
     if len(biases) != len(thetas):
         raise ValueError(f"{len(biases)} bias vectors given for {len(thetas)} layers")
     bs = []
     for k, (b, theta) in enumerate(zip(biases, thetas, strict=True)):
-        vector = np.asarray(b, dtype=float)
-        if vector.shape != (theta.shape[1],):
-            raise ValueError(f"biases[{k}] must have shape ({theta.shape[1]},), "
-                             f"got {vector.shape}")
-        if not np.isfinite(vector).all():
-            raise ValueError(f"biases[{k}] has non-finite entries")
-        bs.append(vector)
+        units = len(theta[0])
+        if not is_sequence(b) or len(b) != units:
+            raise ValueError(f"biases[{k}] must have shape ({units},), got {b!r:.60}")
+        bs.append(_numbers(b, f"biases[{k}]"))
     return bs

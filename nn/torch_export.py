@@ -13,9 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:
+    import numpy as np  # pragma: no cover
     import torch
 
 INSTALL_HINT = ("PyTorch is not installed. Install it from this repository with "
@@ -43,6 +42,8 @@ def to_torch(model: Any) -> torch.nn.Sequential:
     A linear layer gets no activation module. The result is a new module: training it
     leaves ``model`` unchanged (convert back with ``nn.MLP.from_torch``).
     """
+    import numpy as np
+
     torch = import_torch()
     biases = model.biases()
     modules: list[Any] = []
@@ -96,6 +97,8 @@ def from_torch(build: Callable[..., Any], module: Any) -> Any:
 
 
 def _weights(linears: list[tuple[str, Any]]) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    import numpy as np
+
     with_bias = [where for where, linear in linears if linear.bias is not None]
     if with_bias and len(with_bias) != len(linears):
         without = next(where for where, linear in linears if linear.bias is None)

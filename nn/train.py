@@ -16,9 +16,8 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from autodiff import Value, compile_graph, enable_grad, gc_paused, no_grad
@@ -28,6 +27,9 @@ from .layers import _check_input
 from .losses import binary_cross_entropy, half_squared_error, mse
 from .mlp import MLP
 from .optim import SGD
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: ``step(xs, ys) -> (loss, outputs)``: fills every parameter's ``.grad`` for this batch.
 GradientStep = Callable[[Sequence[Any], Sequence[Any]], tuple[float, list[Any]]]
@@ -118,6 +120,8 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
         >>> history                                        # doctest: +ELLIPSIS
         History(1000 epochs in ... s: losses [0.495187, 0.494862, …, 0.00381251, 0.00380516])
     """
+    import numpy as np
+
     if not isinstance(model, MLP):
         raise TypeError(f"fit trains an nn.MLP, got {type(model).__name__}")
     n = _check_data(X, Y)
@@ -201,6 +205,8 @@ class _StopOnInterrupt:
 
 
 def _check_data(X: Sequence[Any], Y: Sequence[Any]) -> int:
+    import numpy as np
+
     for name, data in (("X", X), ("Y", Y)):
         if isinstance(data, (str, bytes)) or not isinstance(data, (Sequence, np.ndarray)):
             raise TypeError(f"{name} must be a list (or array) of samples, "
@@ -238,6 +244,8 @@ def _check_samples(model: MLP, X: Sequence[Any], Y: Sequence[Any]) -> None:
 
 
 def _check_target(y: Any, where: str) -> None:
+    import numpy as np
+
     stack = [(y, where, 0)]
     while stack:
         item, path, depth = stack.pop()
@@ -322,6 +330,8 @@ def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Seque
 
 def _numbers(sample: Any) -> tuple[float, ...]:
     """A sample or target as a flat tuple of floats (Values by their data), to compare."""
+    import numpy as np
+
     if isinstance(sample, Value):
         return (sample.data,)
     if isinstance(sample, np.ndarray):

@@ -11,9 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from autodiff import Drawing
 from autodiff.core.checks import is_integer
@@ -21,6 +19,9 @@ from autodiff.core.checks import is_integer
 from .delta import DeltaBackprop, delta_backprop
 from .losses import half_squared_error
 from .mlp import MLP
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SLOPE_TEXT = {"sigmoid": "a({l})(1 − a({l}))", "tanh": "1 − a({l})²",
               "relu": "[z({l}) > 0]", "linear": "1"}
@@ -54,6 +55,8 @@ class LayerDeltas:
 def layer_deltas(model: MLP, X: Sequence[Any], Y: Sequence[Any]) -> LayerDeltas:
     """Forward ``X`` through ``model`` on the engine, E = Σ ½(a − y)², backward, and read
     each layer's a, z and δ; the parameters' ``.grad`` are left as they were."""
+    import numpy as np
+
     if not isinstance(model, MLP):
         raise TypeError(f"layer_deltas needs an nn.MLP, got {type(model).__name__}")
     rows = [[float(v) for v in np.ravel(x)] for x in X]

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 import numbers
 import random
+import sys
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import describe_operands
@@ -25,6 +27,18 @@ def is_real(x: Any) -> bool:
 def is_integer(x: Any) -> bool:
     """An integer (int, numpy integer...): not a bool."""
     return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def is_array(x: Any) -> bool:
+    """A numpy array. numpy is not imported for the check (an array exists only once numpy
+    is loaded), so nn runs where numpy is not installed, as in the browser playground."""
+    numpy = sys.modules.get("numpy")
+    return numpy is not None and isinstance(x, numpy.ndarray)
+
+
+def is_sequence(x: Any) -> bool:
+    """A list-like of entries (a Sequence or a numpy array), not text."""
+    return not isinstance(x, (str, bytes)) and (isinstance(x, Sequence) or is_array(x))
 
 
 # --- numbers --------------------------------------------------------------------------
