@@ -45,6 +45,8 @@ class LayerDeltas:
 
     def __repr__(self) -> str:
         """The shape of the pass, E, and how far the engine's δ is from the recursion's."""
+        import numpy as np
+
         sizes = "-".join(str(a.shape[1]) for a in self.activations)
         gap = max(float(np.max(np.abs(d - c), initial=0.0))
                   for d, c in zip(self.deltas, self.closed.deltas, strict=True))

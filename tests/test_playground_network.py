@@ -12,8 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nn
+
 ROOT = Path(__file__).resolve().parents[1]
-REFERENCE = ROOT / "reference" / "seed_xor.json"
 
 TRAIN = """
 import json, sys
@@ -35,7 +36,7 @@ BLOCK_NUMPY = 'import sys; sys.modules["numpy"] = None  # `import numpy` now rai
 
 
 def _run(script: str) -> dict:
-    reference = REFERENCE.read_text(encoding="utf-8")
+    reference = json.dumps(nn.seed_reference())
     run = subprocess.run([sys.executable, "-c", script], input=reference, capture_output=True,
                          text=True, check=True, cwd=ROOT)
     return json.loads(run.stdout)

@@ -98,7 +98,7 @@ def test_widths_grow_strictly_with_flow_and_stay_bounded(case):
 
 
 def test_flow_width_is_bounded_and_strictly_increasing():
-    sizes = [0.0, 1e-300, 1e-30, 1e-6, 1e-3, 0.01, 0.5, 0.99, 1.0]
+    sizes = [0.0, 5e-324, 1e-313, 1e-300, 1e-30, 1e-6, 1e-3, 0.01, 0.5, 0.99, 1.0]
     widths = [flow_width(s) for s in sizes]
     assert widths[0] == 1.0 and widths[-1] == MAX_PENWIDTH
     assert all(a < b for a, b in itertools.pairwise(widths))

@@ -69,5 +69,5 @@ def test_the_seed_recursion_and_the_layer_view_print_their_shape_not_their_array
 def test_explanations_print_a_line_each():
     x = Value(0.5, "x")
     y = (x * x).exp()
-    assert repr(ad.explain(y)) == "<Explanation of '#2': 2 steps, seed 1.0>"
+    assert repr(ad.explain(y)) == "<Explanation of 'exp(x·x)': 2 steps, seed 1.0>"
     assert "\n" not in repr(ad.explain_forward(y, {x: 1.0}))

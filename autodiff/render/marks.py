@@ -27,7 +27,7 @@ def flow_width(size: float) -> float:
     it grows strictly with |flow| and a vanishing gradient stays visible but thin."""
     if not size > 0:
         return 1.0
-    return 1.0 + (MAX_PENWIDTH - 1.0) / (1.0 + math.log10(1.0 / min(size, 1.0)) / 2.0)
+    return 1.0 + (MAX_PENWIDTH - 1.0) / (1.0 - math.log10(min(size, 1.0)) / 2.0)  # 1/size overflows
 
 
 def _parse_highlight(r: Any, highlight: Any) -> tuple[set[int], set[tuple[int, int]]]:
@@ -77,8 +77,8 @@ class Marks:
             flows = [abs(self.flow(node, i)) for node in r.order if node._op is not None
                      for i in range(len(value_operands(node)))]
             flows += [abs(r.grad(node) or 0.0) for node in r.order if node._op is not None]
-            self.scale = max(flows, default=0.0)
-            self.scale = self.scale if math.isfinite(self.scale) else 0.0
+            # the widest edge is the largest finite flow (an overflowed edge is drawn apart)
+            self.scale = max((f for f in flows if math.isfinite(f)), default=0.0)
 
     def partials(self, node: Value) -> list[float]:
         """∂node/∂operand for each Value operand (nan where the rule is undefined)."""
