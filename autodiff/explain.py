@@ -20,7 +20,7 @@ from .core.errors import rule_error
 from .core.graph import creation_order, local_partial, value_operands
 from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
-from .text import markdown_cell, number, one_line
+from .text import counted, markdown_cell, number, one_line
 
 
 class Contribution(NamedTuple):
@@ -46,6 +46,12 @@ class Step:
     @property
     def op(self) -> Op:
         return self.node._op
+
+    def __repr__(self) -> str:
+        """The step in one line; ``.contributions`` holds what it sends to each input."""
+        name = f" {self.node.label!r}" if self.node.label else ""
+        return (f"<Step {self.index}: {self.op.name} node{name} sends upstream "
+                f"{self.upstream!r} to {counted(len(self.contributions), 'input')}>")
 
 
 def _name(node: Value, index: int) -> str:
