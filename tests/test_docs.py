@@ -94,3 +94,15 @@ def test_every_page_is_in_the_navigation():
     for page in PAGES:
         assert page.relative_to(DOCS).as_posix() in nav, page
 
+
+
+@pytest.mark.parametrize("module", [autodiff, nn], ids=lambda m: m.__name__)
+def test_every_public_function_and_class_has_its_own_docstring(module):
+    missing = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if callable(obj) and not (obj.__doc__ or "").strip():
+            missing.append(name)
+        elif isinstance(obj, type) and obj.__doc__ == obj.__mro__[1].__doc__:
+            missing.append(name)  # only a base class's docstring (list's, NamedTuple's...)
+    assert not missing
