@@ -84,9 +84,11 @@ def test_the_site_builds_strictly_with_the_generated_pages(tmp_path):
     assert len(list((site / "step-through").glob("step-*.svg"))) > 10
     notebook = (site / "notebook.html").read_text(encoding="utf-8")
     assert "the seed printed" in notebook  # an output of the executed notebook
+    assert (site / ".nojekyll").is_file()  # GitHub Pages serves the folder as it is
     for html in set(site.rglob("*.html")) - {site / "404.html"}:  # relative links only
         text = html.read_text(encoding="utf-8")
         assert not re.search(r'(?:href|src)="/(?!/)', text), html
+        assert "fonts.googleapis" not in text, html  # nothing loaded from other hosts
 
 
 def test_every_page_is_in_the_navigation():
