@@ -21,7 +21,7 @@ from .core.graph import creation_order, local_partial, value_operands
 from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
 from .labels import NodeNames
-from .text import markdown_cell, number, one_line
+from .text import counted, markdown_cell, number, one_line
 
 
 class Contribution(NamedTuple):
@@ -47,6 +47,12 @@ class Step:
     @property
     def op(self) -> Op:
         return self.node._op
+
+    def __repr__(self) -> str:
+        """The step in one line; ``.contributions`` holds what it sends to each input."""
+        name = f" {self.node.label!r}" if self.node.label else ""
+        return (f"<Step {self.index}: {self.op.name} node{name} sends upstream "
+                f"{self.upstream!r} to {counted(len(self.contributions), 'input')}>")
 
 
 class StepTable(ABC):

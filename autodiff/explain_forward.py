@@ -19,7 +19,7 @@ from .core.ops import OPERAND_NAMES
 from .core.value import Value
 from .explain import StepTable
 from .labels import NodeNames
-from .text import number, one_line
+from .text import counted, number, one_line
 from .transforms.forward import check_tangent, tangent_terms
 
 
@@ -43,6 +43,12 @@ class ForwardStep:
     node: Value
     terms: tuple[TangentTerm, ...]
     tangent: float
+
+    def __repr__(self) -> str:
+        """The step in one line; ``.terms`` holds its local derivative × tangent terms."""
+        name = f" {self.node.label!r}" if self.node.label else ""
+        return (f"<ForwardStep {self.index}: {self.node.op} node{name} gets tangent "
+                f"{self.tangent!r} from {counted(len(self.terms), 'term')}>")
 
 
 class ForwardExplanation(StepTable):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from .labels import children_of, neuron_groups, parse_label
+from .text import counted
 
 if TYPE_CHECKING:
     from .core.value import Value
@@ -64,6 +65,11 @@ class GroupedStep:
         the seed's δ(l)[j] once the group is done."""
         return tuple((s.node, s.upstream) for s in self.steps
                      if (part := parse_label(s.node.label)) is not None and part.kind == "z")
+
+    def __repr__(self) -> str:
+        """What the group is and its counts; ``.steps`` and ``.contributions`` hold the data."""
+        return (f"<GroupedStep {self.index} ({self.describe()}): per-op steps {self.first}–"
+                f"{self.last}, {counted(len(self.contributions), 'input')}>")
 
     def describe(self) -> str:
         """What the group is: ``layer 1``, ``neuron 2 of layer 1``, or the op's node."""

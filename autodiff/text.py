@@ -44,3 +44,8 @@ def one_line(text: str) -> str:
 def markdown_cell(text: str) -> str:
     """``text`` as one cell of a Markdown table (``\\``, ``|`` and backticks escaped)."""
     return one_line(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
+def counted(n: int, noun: str) -> str:
+    """``3 inputs``, ``1 input``: a count and its noun, in the plural unless it is one."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -19,6 +19,7 @@ from autodiff.labels import activation_label, bias_label, pre_activation_label, 
 
 from .module import Module
 
+#: The activation functions a layer can have, by name.
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
 #: The most parameters an nn model may have. Each is a Value of about 260 bytes, and

@@ -84,10 +84,19 @@ def test_every_command_is_a_make_target_a_venv_command_or_the_wheel_install():
     assert {"demo", "test", "docs", "dist"} <= seen
 
 
-def test_make_demo_runs_the_seed_demo_that_the_tests_run():
-    recipe = subprocess.run(["make", "-n", "demo"], cwd=ROOT, capture_output=True, text=True,
+@pytest.mark.parametrize(("target", "runs", "proof", "evidence"), [
+    ("demo", ".venv/bin/python demos/xor.py", "tests/test_nn_demos.py", '"xor.py"'),
+    ("docs", "mkdocs build --strict", "tests/test_docs.py", '"mkdocs", "build", "--strict"'),
+    ("dist", ".venv/bin/python tools/check_dist.py", ".ci/run", "tools/check_dist.py"),
+    ("test", ".venv/bin/python -m pytest", ".ci/run", "make test"),
+])
+def test_each_make_target_runs_what_a_test_or_ci_runs(target, runs, proof, evidence):
+    """The README's make commands are not run inside the suite (make test would recurse);
+    each runs what a test, or CI, runs."""
+    recipe = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True,
                             check=True, env={**os.environ, "MAKEFLAGS": ""}).stdout
-    assert ".venv/bin/python demos/xor.py" in recipe  # tests/test_nn_demos.py runs that file
+    assert runs in recipe
+    assert evidence in (ROOT / proof).read_text(encoding="utf-8")
 
 
 def test_every_relative_link_and_picture_exists():

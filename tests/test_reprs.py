@@ -71,3 +71,18 @@ def test_explanations_print_a_line_each():
     y = (x * x).exp()
     assert repr(ad.explain(y)) == "<Explanation of 'exp(x·x)': 2 steps, seed 1.0>"
     assert "\n" not in repr(ad.explain_forward(y, {x: 1.0}))
+
+
+def test_steps_and_grouped_steps_print_a_line_each_not_their_graph():
+    reference = nn.seed_reference()
+    model = nn.MLP.from_weights(reference["initial_theta"])
+    E = nn.half_squared_error([model(x) for x in reference["X"]], reference["y"])
+    E.label = "E"
+    explanation = ad.explain(E)
+    assert repr(explanation.steps[0]) == "<Step 0: add node 'E' sends upstream 1.0 to 2 inputs>"
+    grouped = ad.group_steps(explanation, "layer")
+    assert all("\n" not in repr(g) and len(repr(g)) < 100 for g in grouped)
+    assert any(repr(g).startswith(f"<GroupedStep {g.index} (layer ") for g in grouped)
+    x = Value(1.0, "x")
+    (sweep,) = ad.explain_forward(x.sin(), {x: 1.0}).steps
+    assert repr(sweep) == f"<ForwardStep 0: sin node gets tangent {sweep.tangent!r} from 1 term>"

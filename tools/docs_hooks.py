@@ -7,6 +7,7 @@
   kernel and rendered with nbconvert, outputs and drawings included.
 
 Both are added to MkDocs' file list, so links to them are checked like any other page.
+After the build, ``.nojekyll`` tells GitHub Pages to serve ``site/`` as it is.
 """
 
 from __future__ import annotations
@@ -85,5 +86,7 @@ def on_page_content(html: str, **kwargs: Any) -> str:
 
 
 def on_post_build(config: Any) -> None:
+    # GitHub Pages serves the folder as it is (no Jekyll pass over it).
+    (Path(config.site_dir) / ".nojekyll").write_text("", encoding="utf-8")
     while _scratch:
         shutil.rmtree(_scratch.pop(), ignore_errors=True)

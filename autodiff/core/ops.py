@@ -161,6 +161,8 @@ def _binary(name: str, symbol: str, formula: str, forward: Callable[[float, floa
               (f"__{dunder or name}__", f"__r{dunder or name}__"))
 
 
+#: The op table: every primitive, by name, declared once (its forward, its local-derivative
+#: rules in plain arithmetic, their formulas as text); every pass of the engine reads it.
 OPS: dict[str, Op] = {op.name: op for op in (
     _binary("add", "+", "u + v", operator.add,
             (lambda m, u, v, out: 1.0, lambda m, u, v, out: 1.0), ("1", "1")),
