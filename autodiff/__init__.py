@@ -23,6 +23,7 @@ from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
 from .explain_forward import ForwardExplanation, explain_forward
 from .labels import LABEL_RE, LabelParts, parse_label
+from .network import NetworkStep, network_steps
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
@@ -37,9 +38,10 @@ from .transforms.gradients import gradients
 __all__ = [
     "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
     "Explanation", "ForwardExplanation", "GradcheckReport", "GradientOverflowError",
-    "GroupedStep", "LabelParts", "NetworkDrawing", "Op", "Step", "Value", "backward_passes",
-    "compile_grad", "compile_graph", "count_rules", "creation_order", "draw", "draw_network",
-    "enable_grad", "explain", "explain_forward", "forward_tangents", "gc_paused", "grad",
-    "gradcheck", "gradients", "group_steps", "hvp", "jacobian", "jvp", "no_grad", "parse_label",
-    "save_frames", "value_and_grad", "vjp", "zero_grad",
+    "GroupedStep", "LabelParts", "NetworkDrawing", "NetworkStep", "Op", "Step", "Value",
+    "backward_passes", "compile_grad", "compile_graph", "count_rules", "creation_order", "draw",
+    "draw_network", "enable_grad", "explain", "explain_forward", "forward_tangents",
+    "gc_paused", "grad", "gradcheck", "gradients", "group_steps", "hvp", "jacobian", "jvp",
+    "network_steps", "no_grad", "parse_label", "save_frames", "value_and_grad", "vjp",
+    "zero_grad",
 ]

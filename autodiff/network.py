@@ -145,6 +145,9 @@ class NetworkStep:
     done: frozenset[tuple[int | str, ...]]
     focus: frozenset[tuple[int | str, ...]]
 
+    def __str__(self) -> str:
+        return "\n".join([f"step {self.index + 1}: {self.title}", *self.lines])
+
 
 def shown(x: float, p: int) -> str:
     """A number as the steps write it: ``−`` for minus."""
@@ -170,12 +173,20 @@ def _slope(node: Value, p: int) -> tuple[str, str, float]:
     return named, numbers, float(local_partial(node, 0))
 
 
-def network_steps(e: Explanation, network: Network, step_by: str = "network",
-                  precision: int = 3) -> tuple[NetworkStep, ...]:
-    """The backward pass ``e`` as the seed's recursion on ``network``: per layer from the
-    output down, the layer's step then (``step_by="network"``) one step per unit."""
+def network_steps(e: Explanation, step_by: str = "network", precision: int = 3,
+                  network: Network | None = None) -> tuple[NetworkStep, ...]:
+    """The backward pass ``e`` of a loss computed by an nn network as the seed's recursion:
+    per layer from the output down, the layer's step (δ(l) from δ(l+1)) then, with
+    ``step_by="network"``, one step per unit (δ(l)[j] and the weight gradients it gives);
+    ``"layer"`` or ``"neuron"`` take those steps alone. ``print(step)`` shows one."""
     if step_by not in NETWORK_STEP_BY:
         raise ValueError(f"step_by must be one of {NETWORK_STEP_BY}, got {step_by!r}")
+    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
+        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    network = network or read_network(e.output, e.order)
+    if network is None:
+        raise ValueError("network_steps needs the backward pass of a loss computed by one nn "
+                         "network (Values labelled θk[i,j], z{l}[j], a{l}[j])")
     steps: list[NetworkStep] = []
     done: set[tuple[int | str, ...]] = set()
     for layer in range(network.depth, 0, -1):
@@ -183,7 +194,8 @@ def network_steps(e: Explanation, network: Network, step_by: str = "network",
             done |= {("δ", layer, j) for j in range(network.sizes[layer])}
             if step_by == "layer":  # else each unit's step gives its weight gradients
                 done |= _gradients_of(network, layer, range(network.sizes[layer]))
-            steps.append(_layer_step(e, network, layer, len(steps), frozenset(done), precision))
+            steps.append(_layer_step(e, network, layer, len(steps), frozenset(done), precision,
+                                     step_by == "layer"))
         if step_by in ("network", "neuron"):
             for j in range(network.sizes[layer]):
                 done |= {("δ", layer, j)} | _gradients_of(network, layer, [j])
@@ -225,7 +237,7 @@ def _unit_lines(e: Explanation, network: Network, layer: int, j: int, t: int, p:
 
 
 def _layer_step(e: Explanation, network: Network, layer: int, index: int,
-                done: frozenset, p: int) -> NetworkStep:
+                done: frozenset, p: int, gradients: bool) -> NetworkStep:
     depth, slope = network.depth, _slope(network.a[layer, 0][0], p)[0]
     act = "1" if slope == "1" else f"f'(z({layer}))"
     if network.activations[layer - 1] == "sigmoid":
@@ -247,7 +259,13 @@ def _layer_step(e: Explanation, network: Network, layer: int, index: int,
             rows.append(((str(t),) if network.samples > 1 else ()) + (
                 a.label or f"a{layer}[{j}]", shown(e.gradient(a), p),
                 shown(_slope(a, p)[2], p), shown(e.gradient(network.z[layer, j][t]), p)))
-    lines.append(f"then ∂E/∂Θ({layer - 1}) = a({layer - 1})ᵀ δ({layer})"
+    matrix = ""
+    if gradients:  # no unit steps follow to give them one by one
+        matrix = " = [" + ", ".join(
+            "[" + ", ".join(shown(e.gradient(network.weights[layer - 1, i, j]), p)
+                            for j in range(network.sizes[layer])) + "]"
+            for i in range(network.sizes[layer - 1])) + "]"
+    lines.append(f"then ∂E/∂Θ({layer - 1}) = a({layer - 1})ᵀ δ({layer}){matrix}"
                  + (", summed over the samples" if network.samples > 1 else ""))
     header = (("sample",) if network.samples > 1 else ()) + (
         "unit", f"∂E/∂a({layer})", f"∂a/∂z = {act}", f"δ({layer}) = ∂E/∂z({layer})")

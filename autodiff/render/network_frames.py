@@ -44,7 +44,7 @@ def unit_folder(layer: int, unit: int) -> str:
 def network_records(e: Explanation, network: Network, step_by: str, precision: int,
                     unit_pages: bool) -> tuple[NetworkPicture, list[tuple[Any, dict]]]:
     """The picture, and (frame, page record) of each step."""
-    steps = network_steps(e, network, step_by, precision)
+    steps = network_steps(e, step_by, precision, network)
     picture = NetworkPicture(network, e, precision)
     out = []
     for step in steps:
