@@ -6,10 +6,10 @@ its memory, backward, the checks), ``transforms`` (gradients, grad, value_and_gr
 gradcheck; forward mode: jvp, vjp, jacobian, hvp; count_rules), ``text`` (numbers and
 names as text), ``explain`` and ``explain_forward`` (the backward pass and the forward
 sweep as steps, text only), ``labels`` (nn's labels: the writers and the one parser;
-every node's name), ``network`` (an nn network read back from its labels, and its backward
-pass as the δ recursion, text only),
-``stepping`` (steps grouped per neuron or layer, text only), ``codegen`` (symbols,
-compile_grad) and ``render`` (draw, step-through frames).
+every node's name), ``network`` (an nn network read back from its labels), ``recursion``
+(its backward pass as the δ recursion, text only), ``stepping`` (steps grouped per neuron
+or layer, text only), ``codegen`` (symbols, compile_grad) and ``render`` (draw, the network
+view, step-through frames).
 """
 
 from .codegen.compile import compile_grad, compile_graph
@@ -23,7 +23,7 @@ from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
 from .explain_forward import ForwardExplanation, explain_forward
 from .labels import LABEL_RE, LabelParts, parse_label
-from .network import NetworkStep, network_steps
+from .recursion import NetworkStep, network_steps
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw

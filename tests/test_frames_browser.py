@@ -277,5 +277,15 @@ def test_from_a_unit_the_page_leads_into_its_op_level_steps(tmp_path, chromium):
         page.keyboard.press("End")
         page.wait_for_function("document.getElementById('frame').complete")
         assert "θ0[0,3]·a0[0]" in page.text_content("#title")
+        page.goto(index.as_uri() + "#4")  # unit a1[1]'s step: click unit a1[0] in the picture
+        page.wait_for_function("document.getElementById('frame').complete")
+        box = next(a for a in page.evaluate("frames[4].areas") if a[4].startswith("unit-1-0"))
+        img = page.locator("#frame").bounding_box()
+        scale = img["width"] / page.evaluate("JSON.parse(document.getElementById('size')"
+                                             ".textContent)[0]")
+        page.mouse.click(img["x"] + (box[0] + box[2] / 2) * scale,
+                         img["y"] + (box[1] + box[3] / 2) * scale)
+        page.wait_for_url("**/unit-1-0/index.html*")
+        assert page.text_content("h1").startswith("Backward pass of a1[0]")
     finally:
         page.close()

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ..core.checks import is_integer
 from ..explain import Explanation
 from ..labels import parse_label
-from ..network import NETWORK_STEP_BY, read_network
+from ..network import read_network
+from ..recursion import NETWORK_STEP_BY
 from ..stepping import group_steps
 from ..text import number
 from .graph import Options

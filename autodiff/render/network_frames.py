@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..explain import Explanation, Step
 from ..labels import children_of, neuron_groups
-from ..network import Network, network_steps
+from ..network import Network
+from ..recursion import network_steps
 from .network import ROW_SIZE, NetworkPicture
 
 if TYPE_CHECKING:
-    from ..network import NetworkStep
+    from ..recursion import NetworkStep
 
 #: Past this many units, the units' op-level pages are not written (a note says so).
 MAX_UNIT_PAGES = 64
@@ -33,6 +34,7 @@ NETWORK_LEGEND = [
                 "∂E/∂θ = a(k)[i]·δ(k+1)[j]"],
     ["—", "not computed yet: δ runs from E backwards, one layer at a time"],
     ["[…, …]", "one value per sample of the batch"],
+    ["click a unit", "its op-level steps (also linked under the step's numbers)"],
 ]
 
 
@@ -50,12 +52,13 @@ def network_records(e: Explanation, network: Network, step_by: str, precision: i
     for step in steps:
         title = f"step {step.index + 1} of {len(steps)}: {step.title}"
         frame = picture.frame(step.done, step.focus, title, (step.layer, step.unit or 0))
-        out.append((frame, _record(step, title, frame, network, unit_pages)))
+        out.append((frame, _record(step, title, frame, picture, unit_pages)))
     return picture, out
 
 
-def _record(step: NetworkStep, title: str, frame: Any, network: Network,
+def _record(step: NetworkStep, title: str, frame: Any, picture: NetworkPicture,
             unit_pages: bool) -> dict[str, Any]:
+    network = picture.n
     caption, header, rows = step.tables[0]
     record: dict[str, Any] = {
         "title": title, "focus": frame.focus, "anchor": frame.anchor,
@@ -66,6 +69,8 @@ def _record(step: NetworkStep, title: str, frame: Any, network: Network,
         record["links"] = [[f"{unit_folder(step.layer, j)}/index.html",
                             f"op-level steps of {network.a[step.layer, j][0].label}"]
                            for j in units]
+        record["areas"] = [[*box, f"{unit_folder(layer, j)}/index.html"]
+                           for (layer, j), box in picture.unit_box.items() if layer > 0]
     return record
 
 
