@@ -58,6 +58,13 @@ def factor(x: float, p: int) -> str:
     return f"({text})" if text.startswith("−") else text
 
 
+def vector(values: list[float], p: int) -> str:
+    """One number, or one per sample in brackets."""
+    if len(values) == 1:
+        return shown(values[0], p)
+    return "[" + ", ".join(shown(v, p) for v in values) + "]"
+
+
 def _slope(node: Value, p: int) -> tuple[str, str, float]:
     """(formula in the unit's names, the same with numbers, value) of ∂a/∂z at ``node``,
     from the op table; a linear layer's slope is 1."""
@@ -157,6 +164,10 @@ def _layer_step(e: Explanation, network: Network, layer: int, index: int,
             rows.append(((str(t),) if network.samples > 1 else ()) + (
                 a.label or f"a{layer}[{j}]", shown(e.gradient(a), p),
                 shown(_slope(a, p)[2], p), shown(e.gradient(network.z[layer, j][t]), p)))
+    lines.append(f"so δ({layer}) = ∂E/∂z({layer}): " + ", ".join(
+        f"{network.z[layer, j][0].label} = "
+        + vector([e.gradient(z) for z in network.z[layer, j]], p)
+        for j in range(network.sizes[layer])))
     matrix = ""
     if gradients:  # no unit steps follow to give them one by one
         matrix = " = [" + ", ".join(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..explain import explain
 from ..labels import NodeNames
 from ..network import Network, read_network
-from ..recursion import shown
+from ..recursion import shown, vector
 from .svg import Box, Frame, svg_box, svg_escape, svg_text, text_width, union
 
 if TYPE_CHECKING:
@@ -28,12 +28,6 @@ LINE, PAD, GAP_X, GAP_Y, MARGIN = 19.0, 8.0, 84.0, 18.0, 16.0
 COLORS = {"focus": "#e8710a", "focus_fill": "#fff3e0", "unit": "#f8f9fa", "border": "#80868b",
           "edge": "#9aa0a6", "pending": "#9e9e9e", "text": "#202124", "loss": "#e8f0fe",
           "weight_fill": "#ffffff", "known": "#137333"}
-
-
-def _vector(values: list[float], p: int) -> str:
-    if len(values) == 1:
-        return shown(values[0], p)
-    return "[" + ", ".join(shown(v, p) for v in values) + "]"
 
 
 class NetworkPicture:
@@ -54,15 +48,15 @@ class NetworkPicture:
         s = range(n.samples)
         if layer == 0:
             return [("name", f"a0[{j}]"),
-                    ("a", f"a = x[{j}] = {_vector([n.input_value(t, j) for t in s], p)}")]
+                    ("a", f"a = x[{j}] = {vector([n.input_value(t, j) for t in s], p)}")]
         a = n.a[layer, j]
         act = n.activations[layer - 1]
         lines = [("name", a[0].label or f"a{layer}[{j}]"),
-                 ("z", f"z = {_vector([n.z[layer, j][t].data for t in s], p)}")]
+                 ("z", f"z = {vector([n.z[layer, j][t].data for t in s], p)}")]
         if act != "linear":
             symbol = a[0]._op.symbol
-            lines.append(("a", f"a = {symbol}(z) = {_vector([v.data for v in a], p)}"))
-        delta = (_vector([self.e.gradient(n.z[layer, j][t]) for t in s], p)
+            lines.append(("a", f"a = {symbol}(z) = {vector([v.data for v in a], p)}"))
+        delta = (vector([self.e.gradient(n.z[layer, j][t]) for t in s], p)
                  if known(("δ", layer, j)) else "—")
         lines.append(("δ", f"δ = ∂E/∂z = {delta}"))
         return lines
@@ -88,14 +82,14 @@ class NetworkPicture:
             lines = [f"{name} = {formula}"]
             if n.samples > 1:
                 lines.append(f"over {n.samples} samples")
-            lines += [f"y{'' if n.sizes[top] == 1 else f'[{j}]'} = {_vector(n.targets[j], p)}"
+            lines += [f"y{'' if n.sizes[top] == 1 else f'[{j}]'} = {vector(n.targets[j], p)}"
                       for j in range(n.sizes[top])]
         else:
             lines = [f"{name} = {self.names(out)}" if name != self.names(out) else name]
         lines.append(f"{name} = {shown(out.data, p)}")
         for j in range(n.sizes[top]):
             a = n.a[top, j]
-            grads = _vector([self.e.gradient(v) for v in a], p)
+            grads = vector([self.e.gradient(v) for v in a], p)
             lines.append(f"∂{name}/∂{a[0].label} = " + (f"a − y = {grads}" if n.seed_loss
                                                          else grads))
         return lines
