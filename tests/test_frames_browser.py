@@ -60,6 +60,15 @@ def seed_network_loss() -> Value:
     return loss
 
 
+def seed_batch_loss() -> Value:
+    """The seed's network on its whole batch of four samples: E = Σ ½(a − y)²."""
+    np.random.seed(1)
+    model = nn.MLP.from_weights([2 * np.random.random((3, 4)) - 1,
+                                 2 * np.random.random((4, 1)) - 1])
+    X = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+    return nn.half_squared_error([model([float(v) for v in x]) for x in X], [0.0, 1.0, 1.0, 0.0])
+
+
 # --- offline checks (no browser) -------------------------------------------------------------
 
 @needs_dot
@@ -165,12 +174,11 @@ def check_readable(page: Any, folder: Path, k: int, where: str, shots: Path) -> 
 
 
 @needs_dot
-@pytest.mark.parametrize("what", ["seed", "readme"])
+@pytest.mark.parametrize("what", ["seed", "readme", "seed_batch"])
 def test_the_page_is_readable_at_three_screen_sizes(tmp_path, chromium, what):
-    if what == "seed":
-        index = explain(seed_network_loss()).save_frames(tmp_path / what, precision=3)
-    else:
-        index = explain(readme_expression()).save_frames(tmp_path / what, precision=3)
+    loss = {"seed": seed_network_loss, "readme": readme_expression,
+            "seed_batch": seed_batch_loss}[what]()
+    index = explain(loss).save_frames(tmp_path / what, precision=3)
     n = len(page_frames(index))
     shots = shots_folder(tmp_path)
     for width, height in SIZES:
