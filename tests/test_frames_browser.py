@@ -285,6 +285,9 @@ def test_from_a_unit_the_page_leads_into_its_op_level_steps(tmp_path, chromium):
         page.keyboard.press("End")
         page.wait_for_function("document.getElementById('frame').complete")
         assert "θ0[0,3]·a0[0]" in page.text_content("#title")
+        assert page.text_content("#links a") == "back to the network ›"
+        page.click("#links a")
+        page.wait_for_function("typeof frames !== 'undefined' && frames.length === 7")
         page.goto(index.as_uri() + "#4")  # unit a1[1]'s step: click unit a1[0] in the picture
         page.wait_for_function("document.getElementById('frame').complete")
         box = next(a for a in page.evaluate("frames[4].areas") if a[4].startswith("unit-1-0"))

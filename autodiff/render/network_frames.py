@@ -95,12 +95,10 @@ def unit_explanations(e: Explanation, network: Network) -> dict[tuple[int, int],
     return out
 
 
-def write_unit_pages(e: Explanation, network: Network, folder: Path, save: Any,
-                     precision: int, draw_options: dict[str, Any]) -> None:
-    """``unit-l-j/index.html`` for each unit (``save``: :func:`save_frames`)."""
+def write_unit_pages(e: Explanation, network: Network, folder: Path, save: Any) -> None:
+    """``unit-l-j/index.html`` for each unit: ``save(explanation, folder)`` writes one."""
     for (layer, j), sub in unit_explanations(e, network).items():
-        save(sub, folder / unit_folder(layer, j), step_by="op",
-             **{"precision": precision, **draw_options})
+        save(sub, folder / unit_folder(layer, j))
 
 
 def network_page_size(picture: NetworkPicture) -> list[float]:
