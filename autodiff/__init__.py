@@ -6,10 +6,10 @@ its memory, backward, the checks), ``transforms`` (gradients, grad, value_and_gr
 gradcheck; forward mode: jvp, vjp, jacobian, hvp; count_rules), ``text`` (numbers and
 names as text), ``explain`` and ``explain_forward`` (the backward pass and the forward
 sweep as steps, text only), ``labels`` (nn's labels: the writers and the one parser;
-every node's name), ``network`` (an nn network read back from its labels, and its backward
-pass as the δ recursion, text only),
-``stepping`` (steps grouped per neuron or layer, text only), ``codegen`` (symbols,
-compile_grad) and ``render`` (draw, step-through frames).
+every node's name), ``network`` (an nn network read back from its labels), ``recursion``
+(its backward pass as the δ recursion, text only), ``stepping`` (steps grouped per neuron
+or layer, text only), ``codegen`` (symbols, compile_grad) and ``render`` (draw, the network
+view, step-through frames).
 """
 
 __version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
@@ -25,6 +25,7 @@ from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
 from .explain_forward import ForwardExplanation, explain_forward
 from .labels import LABEL_RE, LabelParts, parse_label
+from .recursion import NetworkStep, network_steps
 from .render.drawing import DotNotFoundError, Drawing
 from .render.frames import save_frames
 from .render.graph import draw
@@ -40,9 +41,9 @@ from .transforms.matrix import Jacobian
 __all__ = [
     "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
     "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "GroupedStep", "Jacobian",
-    "LabelParts", "NetworkDrawing", "Op", "Step", "Value", "backward_passes", "compile_grad",
-    "compile_graph", "count_rules", "creation_order", "draw", "draw_network", "enable_grad",
-    "explain", "explain_forward", "forward_tangents", "gc_paused", "grad", "gradcheck",
-    "gradients", "group_steps", "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames",
-    "value_and_grad", "vjp", "zero_grad",
+    "LabelParts", "NetworkDrawing", "NetworkStep", "Op", "Step", "Value", "backward_passes",
+    "compile_grad", "compile_graph", "count_rules", "creation_order", "draw", "draw_network",
+    "enable_grad", "explain", "explain_forward", "forward_tangents", "gc_paused", "grad",
+    "gradcheck", "gradients", "group_steps", "hvp", "jacobian", "jvp", "network_steps", "no_grad",
+    "parse_label", "save_frames", "value_and_grad", "vjp", "zero_grad",
 ]

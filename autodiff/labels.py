@@ -126,6 +126,7 @@ _ATOM, _POWER, _PREFIX, _PRODUCT, _SUM, _SPACED = 9, 4, 3, 2, 1, 0  # binding st
 _BINARY_TEXT = {"add": (" + ", _SUM), "sub": (" − ", _SUM), "mul": ("·", _PRODUCT),
                 "div": ("/", _PRODUCT), "pow": ("^", _POWER)}
 _SUPERSCRIPTS = {2.0: "²", 3.0: "³"}
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # innermost (…) and […]
 
 
 class _Name(NamedTuple):
@@ -177,8 +178,11 @@ class NodeNames:
         return self._names[id(node)][1]
 
     def _make(self, node: Value) -> _Name:
-        if node.label:
-            return _Name(node.label, _SPACED if " " in node.label else _ATOM, "", "", 0)
+        if node.label:  # spaces inside brackets (``½(a2[0] − y)²``) leave it one piece
+            outside, inner = node.label, None
+            while inner != outside:
+                inner, outside = outside, _BRACKETED.sub("", outside)
+            return _Name(node.label, _SPACED if " " in outside else _ATOM, "", "", 0)
         op = node._op
         if op is None:
             return _Name(constant_text(node.data, self.precision), _ATOM, "", "", 0)

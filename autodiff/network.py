@@ -1,30 +1,20 @@
-"""An nn network read back from a graph's labels, and its backward pass as the seed's δ recursion.
+"""An nn network read back from a graph's labels: layers, units, weights and samples.
 
 autodiff does not import nn: the network's shape comes from the labels nn writes, read by
 the one parser (:mod:`autodiff.labels`). :func:`read_network` finds the layers, units,
-weights and forward calls (samples) of a loss; :func:`network_steps` turns its explained
-backward pass into one step per layer (δ(l) from δ(l+1)) and per unit (δ(l)[j], then the
-weight gradients it gives), each written with its numbers. Local derivatives come from the
-op table; text only, like :mod:`autodiff.explain`.
+weights and forward calls (samples) of a loss, and y when the loss is the seed's
+E = Σ ½(a − y)². Text only, like :mod:`autodiff.explain`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .core.graph import local_partial
 from .labels import LABEL_RE, children_of, loss_piece_labels, parse_label
-from .text import number
 
 if TYPE_CHECKING:
     from .core.value import Value
-    from .explain import Explanation
-
-#: How the network step-through can be taken: each layer then its units, layers, units.
-NETWORK_STEP_BY = ("network", "layer", "neuron")
-
 
 @dataclass
 class Network:
@@ -123,186 +113,3 @@ def _read_targets(network: Network, children: dict[int, list[Value]]) -> None:
             return
         network.targets[j] = ys
     network.seed_loss = True
-
-
-# --- the steps ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class NetworkStep:
-    """One step of the network-level pass: the whole ``layer`` (``unit`` None) or one unit.
-
-    ``lines`` are the recursion written with this step's numbers; ``tables`` are
-    (caption, header, rows); ``done`` names what is known once the step is taken:
-    ``("δ", l, j)`` and ``("θ", k, i, j)`` / ``("b", l, j)``; ``focus`` what it
-    highlights, in the same keys (``("unit", layer, j)``, ``("edge", k, i, j)``)."""
-
-    index: int
-    layer: int
-    unit: int | None
-    title: str
-    lines: tuple[str, ...]
-    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, ...], ...]], ...]
-    done: frozenset[tuple[int | str, ...]]
-    focus: frozenset[tuple[int | str, ...]]
-
-
-def shown(x: float, p: int) -> str:
-    """A number as the steps write it: ``−`` for minus."""
-    return number(x, p).replace("-", "−")
-
-
-def factor(x: float, p: int) -> str:
-    """A number as a factor of a product: in parentheses when negative."""
-    text = shown(x, p)
-    return f"({text})" if text.startswith("−") else text
-
-
-def _slope(node: Value, p: int) -> tuple[str, str, float]:
-    """(formula in the unit's names, the same with numbers, value) of ∂a/∂z at ``node``,
-    from the op table; a linear layer's slope is 1."""
-    if node._op is None or parse_label(node.label).kind == "z":
-        return "1", "1", 1.0
-    formula = node._op.derivative_formulas[0].split(" = ")[0]
-    z = node._a
-    named = re.sub(r"\bu\b", z.label, re.sub(r"\bout\b", node.label, formula))
-    numbers = re.sub(r"\bu\b", factor(z.data, p), re.sub(r"\bout\b", factor(node.data, p),
-                                                          formula))
-    return named, numbers, float(local_partial(node, 0))
-
-
-def network_steps(e: Explanation, network: Network, step_by: str = "network",
-                  precision: int = 3) -> tuple[NetworkStep, ...]:
-    """The backward pass ``e`` as the seed's recursion on ``network``: per layer from the
-    output down, the layer's step then (``step_by="network"``) one step per unit."""
-    if step_by not in NETWORK_STEP_BY:
-        raise ValueError(f"step_by must be one of {NETWORK_STEP_BY}, got {step_by!r}")
-    steps: list[NetworkStep] = []
-    done: set[tuple[int | str, ...]] = set()
-    for layer in range(network.depth, 0, -1):
-        if step_by in ("network", "layer"):
-            done |= {("δ", layer, j) for j in range(network.sizes[layer])}
-            if step_by == "layer":  # else each unit's step gives its weight gradients
-                done |= _gradients_of(network, layer, range(network.sizes[layer]))
-            steps.append(_layer_step(e, network, layer, len(steps), frozenset(done), precision))
-        if step_by in ("network", "neuron"):
-            for j in range(network.sizes[layer]):
-                done |= {("δ", layer, j)} | _gradients_of(network, layer, [j])
-                steps.append(_unit_step(e, network, layer, j, len(steps), frozenset(done),
-                                        precision))
-    return tuple(steps)
-
-
-def _gradients_of(network: Network, layer: int, units: Any) -> set[tuple[int | str, ...]]:
-    out: set[tuple[int | str, ...]] = {("θ", layer - 1, i, j) for j in units
-                                       for i in range(network.sizes[layer - 1])}
-    return out | {("b", layer, j) for j in units if (layer, j) in network.biases}
-
-
-def _upstream(e: Explanation, network: Network, layer: int, j: int, t: int, p: int
-              ) -> tuple[str, str, str]:
-    """∂E/∂a(l)[j] of sample t: (formula, with numbers, value)."""
-    node = network.a[layer, j][t]
-    grad = e.gradient(node)
-    if layer == network.depth:
-        if network.seed_loss:
-            y = network.targets[j][t]
-            return (f"{node.label} − y", f"{shown(node.data, p)} − {factor(y, p)}",
-                    shown(grad, p))
-        return f"∂E/∂{node.label}", shown(grad, p), shown(grad, p)
-    terms = [(f"δ({layer + 1})[{k}]·θ{layer}[{j},{k}]",
-              f"{factor(e.gradient(network.z[layer + 1, k][t]), p)} × "
-              f"{factor(network.weights[layer, j, k].data, p)}")
-             for k in range(network.sizes[layer + 1])]
-    return (" + ".join(f for f, _ in terms), " + ".join(n for _, n in terms), shown(grad, p))
-
-
-def _unit_lines(e: Explanation, network: Network, layer: int, j: int, t: int, p: int) -> str:
-    a = network.a[layer, j][t]
-    named, numbers, _ = _slope(a, p)
-    up, up_numbers, _ = _upstream(e, network, layer, j, t, p)
-    delta = shown(e.gradient(network.z[layer, j][t]), p)
-    return f"δ({layer})[{j}] = ({up}) · {named} = ({up_numbers}) × {numbers} = {delta}"
-
-
-def _layer_step(e: Explanation, network: Network, layer: int, index: int,
-                done: frozenset, p: int) -> NetworkStep:
-    depth, slope = network.depth, _slope(network.a[layer, 0][0], p)[0]
-    act = "1" if slope == "1" else f"f'(z({layer}))"
-    if network.activations[layer - 1] == "sigmoid":
-        act = f"a({layer})(1 − a({layer}))"
-    if layer == depth:
-        head = (f"δ({layer}) = (a({layer}) − y) ⊙ {act}" if network.seed_loss
-                else f"δ({layer}) = ∂E/∂a({layer}) ⊙ {act}")
-        title = f"layer {layer}, the output layer: δ({layer}) from the error E"
-    else:
-        head = f"δ({layer}) = δ({layer + 1}) Θ({layer})ᵀ ⊙ {act}"
-        title = f"layer {layer}: δ({layer}) from δ({layer + 1}), backwards through Θ({layer})"
-    lines = [head]
-    rows = []
-    for t in range(network.samples):
-        for j in range(network.sizes[layer]):
-            lines.append(("" if network.samples == 1 else f"sample {t}: ")
-                         + _unit_lines(e, network, layer, j, t, p))
-            a = network.a[layer, j][t]
-            rows.append(((str(t),) if network.samples > 1 else ()) + (
-                a.label or f"a{layer}[{j}]", shown(e.gradient(a), p),
-                shown(_slope(a, p)[2], p), shown(e.gradient(network.z[layer, j][t]), p)))
-    lines.append(f"then ∂E/∂Θ({layer - 1}) = a({layer - 1})ᵀ δ({layer})"
-                 + (", summed over the samples" if network.samples > 1 else ""))
-    header = (("sample",) if network.samples > 1 else ()) + (
-        "unit", f"∂E/∂a({layer})", f"∂a/∂z = {act}", f"δ({layer}) = ∂E/∂z({layer})")
-    focus = {("unit", layer, j) for j in range(network.sizes[layer])}
-    focus |= {("edge", layer - 1, i, j) for i in range(network.sizes[layer - 1])
-              for j in range(network.sizes[layer])}
-    if layer < depth:
-        focus |= {("edge", layer, j, k) for j in range(network.sizes[layer])
-                  for k in range(network.sizes[layer + 1])}
-    else:
-        focus.add(("loss",))
-    return NetworkStep(index, layer, None, title, tuple(lines),
-                       (("δ per unit", header, tuple(rows)),), done, frozenset(focus))
-
-
-def _unit_step(e: Explanation, network: Network, layer: int, j: int, index: int,
-               done: frozenset, p: int) -> NetworkStep:
-    name = network.a[layer, j][0].label or f"a{layer}[{j}]"
-    lines = [f"δ({layer})[{j}] = (Σₖ δ({layer + 1})[k] θ({layer})[{j},k]) · "
-             f"a({layer})[{j}](1 − a({layer})[{j}])" if layer < network.depth else
-             f"δ({layer})[{j}] = ∂E/∂a({layer})[{j}] · ∂a({layer})[{j}]/∂z({layer})[{j}]"]
-    s = network.samples
-    for t in range(s):
-        lines.append(("" if s == 1 else f"sample {t}: ") + _unit_lines(e, network, layer, j, t, p))
-    rows = []
-    for i in range(network.sizes[layer - 1]):
-        w = network.weights[layer - 1, i, j]
-        products = [f"{factor(_activation(network, layer - 1, i, t), p)} × "
-                    f"{factor(e.gradient(network.z[layer, j][t]), p)}" for t in range(s)]
-        rows.append((f"θ{layer - 1}[{i},{j}]", shown(w.data, p), " + ".join(products),
-                     shown(e.gradient(w), p)))
-        lines.append(f"∂E/∂θ{layer - 1}[{i},{j}] = a{layer - 1}[{i}]·δ({layer})[{j}]"
-                     f"{' summed over samples' if s > 1 else ''} = {' + '.join(products)} "
-                     f"= {shown(e.gradient(w), p)}")
-    if (layer, j) in network.biases:
-        b = network.biases[layer, j]
-        rows.append((b.label, shown(b.data, p), f"δ({layer})[{j}]", shown(e.gradient(b), p)))
-        lines.append(f"∂E/∂{b.label} = δ({layer})[{j}] = {shown(e.gradient(b), p)}")
-    header = ("weight", "θ", f"a({layer - 1})[i]·δ({layer})[{j}]", "∂E/∂θ")
-    focus = {("unit", layer, j)} | {("edge", layer - 1, i, j)
-                                    for i in range(network.sizes[layer - 1])}
-    if layer < network.depth:
-        focus |= {("edge", layer, j, k) for k in range(network.sizes[layer + 1])}
-        focus |= {("unit", layer + 1, k) for k in range(network.sizes[layer + 1])}
-    else:
-        focus.add(("loss",))
-    title = (f"unit {name}: δ({layer})[{j}] from "
-             + (f"δ({layer + 1}) through θ{layer}[{j},·]" if layer < network.depth
-                else "the error E")
-             + f", then ∂E/∂θ{layer - 1}[·,{j}]")
-    return NetworkStep(index, layer, j, title, tuple(lines),
-                       (("weight gradients it gives", header, tuple(rows)),), done,
-                       frozenset(focus))
-
-
-def _activation(network: Network, layer: int, i: int, t: int) -> float:
-    """a(l)[i] of sample t (layer 0: the input)."""
-    return network.input_value(t, i) if layer == 0 else network.a[layer, i][t].data

@@ -115,7 +115,7 @@ OUT.mkdir(parents=True, exist_ok=True)
 path = ad.draw_network(loss, caption=f"One backward pass: E = ½(a2 − y)² of the sample "
                        f"x = {X[0].astype(int).tolist()}, y = {int(y[0, 0])} alone, at the "
                        "seed's initial weights").save(OUT / "xor_sample0_network.svg")
-page = ad.explain(loss).save_frames(OUT / "xor_frames", precision=3)
+page = ad.save_frames(ad.explain(loss), OUT / "xor_frames", precision=3)
 print(f"\nwrote {path}: the network on sample 0, every z, a, δ, θ and ∂E/∂θ of its pass")
 print(f"\nStep through that backward pass as δ travels back (← →, zoom with + −): open {page}")
 print("(one step per layer, δ(l) from δ(l+1), then per unit with its weight gradients; each "

@@ -61,7 +61,10 @@ def half_squared_error(pred: Any, target: Any) -> Value:
         if isinstance(a, Value) and a.label:  # the article's pieces, for pictures and tables
             difference.label, square.label, term.label = loss_piece_labels(a.label)
         terms.append(term)
-    return _total(terms)
+    total = _total(terms)
+    if len(terms) > 1 and isinstance(total, Value):
+        total.label = "E"  # the seed's name for the sum (one term keeps its own)
+    return total
 
 
 def mse(pred: Any, target: Any) -> Value:

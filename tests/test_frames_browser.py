@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import nn
-from autodiff import Value, explain
+from autodiff import Value, explain, save_frames
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -60,12 +60,21 @@ def seed_network_loss() -> Value:
     return loss
 
 
+def seed_batch_loss() -> Value:
+    """The seed's network on its whole batch of four samples: E = Σ ½(a − y)²."""
+    np.random.seed(1)
+    model = nn.MLP.from_weights([2 * np.random.random((3, 4)) - 1,
+                                 2 * np.random.random((4, 1)) - 1])
+    X = [[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]]
+    return nn.half_squared_error([model([float(v) for v in x]) for x in X], [0.0, 1.0, 1.0, 0.0])
+
+
 # --- offline checks (no browser) -------------------------------------------------------------
 
 @needs_dot
 def test_one_frame_per_step_and_the_page_lists_them(tmp_path):
     e = explain(small_graph())
-    index = e.save_frames(tmp_path, precision=3)
+    index = save_frames(e, tmp_path, precision=3)
     svgs = sorted(tmp_path.glob("step-*.svg"))
     assert index == tmp_path / "index.html"
     assert len(svgs) == len(e.steps) == len(page_frames(index))
@@ -73,25 +82,25 @@ def test_one_frame_per_step_and_the_page_lists_them(tmp_path):
     assert all(p.read_text().lstrip().startswith("<?xml") for p in svgs)
     assert "http://" not in index.read_text().replace("http://www.w3.org", "")
     assert "https://" not in index.read_text()
-    explain(Value(1.0) * 2.0).save_frames(tmp_path)  # a shorter pass: stale frames go
+    save_frames(explain(Value(1.0) * 2.0), tmp_path)  # a shorter pass: stale frames go
     assert len(list(tmp_path.glob("step-*.svg"))) == 1
 
 
 def test_frames_refuse_a_leaf_a_bad_folder_and_a_network_step_for_a_non_network(tmp_path):
     with pytest.raises(ValueError, match="leaf"):
-        explain(Value(1.0, "x")).save_frames(tmp_path)
+        save_frames(explain(Value(1.0, "x")), tmp_path)
     with pytest.raises(TypeError, match="folder"):
-        explain(Value(1.0) * 2.0).save_frames(3)
+        save_frames(explain(Value(1.0) * 2.0), 3)
     with pytest.raises(ValueError, match="step_by='op'"):
-        explain(readme_expression()).save_frames(tmp_path, step_by="network")
+        save_frames(explain(readme_expression()), tmp_path, step_by="network")
     with pytest.raises(ValueError, match="step_by must be one of"):
-        explain(readme_expression()).save_frames(tmp_path, step_by="unit")
+        save_frames(explain(readme_expression()), tmp_path, step_by="unit")
 
 
 @needs_dot
 def test_hostile_labels_stay_text_in_the_page(tmp_path):
     x = Value(1.0, '</script><script>window.hacked=1</script>{frames}')
-    index = explain(x * 2.0).save_frames(tmp_path)
+    index = save_frames(explain(x * 2.0), tmp_path)
     assert page_frames(index)[0]["rows"][0][0] == x.label
 
 
@@ -165,12 +174,11 @@ def check_readable(page: Any, folder: Path, k: int, where: str, shots: Path) -> 
 
 
 @needs_dot
-@pytest.mark.parametrize("what", ["seed", "readme"])
+@pytest.mark.parametrize("what", ["seed", "readme", "seed_batch"])
 def test_the_page_is_readable_at_three_screen_sizes(tmp_path, chromium, what):
-    if what == "seed":
-        index = explain(seed_network_loss()).save_frames(tmp_path / what, precision=3)
-    else:
-        index = explain(readme_expression()).save_frames(tmp_path / what, precision=3)
+    loss = {"seed": seed_network_loss, "readme": readme_expression,
+            "seed_batch": seed_batch_loss}[what]()
+    index = save_frames(explain(loss), tmp_path / what, precision=3)
     n = len(page_frames(index))
     shots = shots_folder(tmp_path)
     for width, height in SIZES:
@@ -203,7 +211,7 @@ def test_the_page_is_readable_at_three_screen_sizes(tmp_path, chromium, what):
 @needs_dot
 def test_the_page_pages_through_the_frames_and_zooms(tmp_path, chromium):
     e = explain(small_graph())
-    index = e.save_frames(tmp_path / "frames")
+    index = save_frames(e, tmp_path / "frames")
     page = chromium.new_page(viewport={"width": 1366, "height": 768})
     try:
         page.goto(index.as_uri())
@@ -258,7 +266,7 @@ def test_the_page_pages_through_the_frames_and_zooms(tmp_path, chromium):
 
 @needs_dot
 def test_from_a_unit_the_page_leads_into_its_op_level_steps(tmp_path, chromium):
-    index = explain(seed_network_loss()).save_frames(tmp_path / "seed", precision=3)
+    index = save_frames(explain(seed_network_loss()), tmp_path / "seed", precision=3)
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     try:
         page.goto(index.as_uri())
@@ -277,5 +285,18 @@ def test_from_a_unit_the_page_leads_into_its_op_level_steps(tmp_path, chromium):
         page.keyboard.press("End")
         page.wait_for_function("document.getElementById('frame').complete")
         assert "θ0[0,3]·a0[0]" in page.text_content("#title")
+        assert page.text_content("#links a") == "back to the network ›"
+        page.click("#links a")
+        page.wait_for_function("typeof frames !== 'undefined' && frames.length === 7")
+        page.goto(index.as_uri() + "#4")  # unit a1[1]'s step: click unit a1[0] in the picture
+        page.wait_for_function("document.getElementById('frame').complete")
+        box = next(a for a in page.evaluate("frames[4].areas") if a[4].startswith("unit-1-0"))
+        img = page.locator("#frame").bounding_box()
+        scale = img["width"] / page.evaluate("JSON.parse(document.getElementById('size')"
+                                             ".textContent)[0]")
+        page.mouse.click(img["x"] + (box[0] + box[2] / 2) * scale,
+                         img["y"] + (box[1] + box[3] / 2) * scale)
+        page.wait_for_url("**/unit-1-0/index.html*")
+        assert page.text_content("h1").startswith("Backward pass of a1[0]")
     finally:
         page.close()

@@ -82,7 +82,7 @@ def network_geometry(svg: ET.Element) -> dict[str, list[tuple[str | None, ...]]]
 @pytest.mark.parametrize("step_by", [None, "network", "layer", "neuron"])
 def test_an_nn_loss_steps_through_its_network_by_default_on_one_layout(tmp_path, step_by):
     loss, _ = seed_pass()
-    page = explain(loss).save_frames(tmp_path, precision=3, step_by=step_by)
+    page = save_frames(explain(loss), tmp_path, precision=3, step_by=step_by)
     count = {None: 7, "network": 7, "layer": 2, "neuron": 5}[step_by]
     svgs = sorted(tmp_path.glob("step-*.svg"))
     assert len(svgs) == count

@@ -55,3 +55,17 @@ def test_an_nn_loss_names_every_node_in_the_seed_notation():
     assert not any(re.fullmatch(r"#\d+", n) for n in names)
     forward = str(explain_forward(loss, {model.layers[0].neurons[0].w[0]: 1.0}))
     assert not re.search(r"#\d", forward)
+
+
+def test_a_label_spaced_only_inside_brackets_is_one_piece_and_a_batch_loss_is_e():
+    x = Value(1.0, "x")
+    piece, sum_label = x * 2.0, x + 1.0
+    piece.label, sum_label.label = "½(a2[0] − y)²", "a2[0] − y"
+    names = NodeNames()
+    assert names(piece + piece) == "½(a2[0] − y)² + ½(a2[0] − y)²"
+    assert names(sum_label * 2.0) == "(a2[0] − y)·2"
+    model = nn.MLP(2, [1], seed=0)
+    batch = nn.half_squared_error([model([0.0, 1.0]), model([1.0, 0.0])], [0.0, 1.0])
+    assert batch.label == "E" and batch.parents[0].label == "½(a1[0] − y)²"
+    single = nn.half_squared_error(model([0.0, 1.0]), 0.0)
+    assert single.label == "½(a1[0] − y)²"  # one term: the loss is that piece

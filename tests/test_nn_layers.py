@@ -71,7 +71,7 @@ def test_every_node_label_of_a_network_parses_consistently():
                 assert unit < model.layers[layer - 1].nout
     # the loss's own pieces, as the seed writes E = ½(a − y)², are the only other labels
     assert others == {"a2[0] − y", "(a2[0] − y)²", "½(a2[0] − y)²",
-                      "a2[1] − y", "(a2[1] − y)²", "½(a2[1] − y)²"}
+                      "a2[1] − y", "(a2[1] − y)²", "½(a2[1] − y)²", "E"}
     weight = ad.LABEL_RE.match("θ0[2,1]")
     assert weight["source"] == "2"
 

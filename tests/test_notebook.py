@@ -45,4 +45,9 @@ def test_the_notebook_runs_and_shows_drawings_tables_and_reports_inline(tmp_path
     assert "160 local derivatives forward against 50 backward" in prose
     counts = dict(re.findall(r"^ *(forward|reverse|auto): +(\d+) local derivatives", text, re.M))
     assert int(counts["forward"]) < int(counts["reverse"]) and counts["auto"] == counts["forward"]
-    assert (tmp_path / "seed_derivation" / "frames_by_layer" / "index.html").exists()
+    assert (tmp_path / "seed_derivation" / "frames" / "index.html").exists()
+    # the network-level steps, and every node named in the seed's notation (no #N)
+    assert "δ(1)[2] = (δ(2)[0]·θ1[2,0]) · a1[2]·(1 − a1[2])" in text
+    assert not any(re.search(r"#\d+\b", m) for m in [text, *markdown])
+    notation = nb.cells[0].source.split("Notation (the seed's)")[1]
+    assert "{" not in notation and "z(l)[j]" in notation

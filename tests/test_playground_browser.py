@@ -25,7 +25,7 @@ from urllib.parse import quote
 import pytest
 
 import nn
-from autodiff import Value, explain
+from autodiff import Value, explain, save_frames
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -154,7 +154,7 @@ def _frames(text: str, **values: float) -> list[dict]:
     functions = {"tanh": lambda x: x.tanh(), "sigmoid": lambda x: x.sigmoid()}
     out = eval(text, {"__builtins__": {}}, {**functions, **leaves})
     with tempfile.TemporaryDirectory() as folder:
-        page = explain(out).save_frames(folder).read_text(encoding="utf-8")
+        page = save_frames(explain(out), folder).read_text(encoding="utf-8")
     found = re.search(r'<script type="application/json" id="frames">(.*?)</script>', page, re.S)
     return json.loads(found[1])
 

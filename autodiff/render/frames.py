@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ..core.checks import is_integer
 from ..explain import Explanation
 from ..labels import parse_label
-from ..network import NETWORK_STEP_BY, read_network
+from ..network import read_network
+from ..recursion import NETWORK_STEP_BY
 from ..stepping import group_steps
 from ..text import number
 from .graph import Options
@@ -100,44 +101,55 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str | 
         raise ValueError("step_by='network' needs a loss computed by one nn network (Values "
                          "labelled θk[i,j], z{l}[j], a{l}[j]); use step_by='op' for any graph")
     folder = Path(folder)
-    if network is not None:
-        precision = Options(**draw_options).precision  # checks the options too
-        # each unit's op-level page, where dot can draw it and there are not too many
-        unit_pages = sum(network.sizes[1:]) <= MAX_UNIT_PAGES and shutil.which("dot") is not None
-        picture, pairs = network_records(explanation, network, step_by, precision, unit_pages)
-        _check_count(len(pairs), step_by, max_steps)
-        size, legend = network_page_size(picture), NETWORK_LEGEND
-        names = frame_names(len(pairs))
-        earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
-        if unit_pages:
-            write_unit_pages(explanation, network, folder, save_frames, precision,
-                             draw_options)
-        frames = ((frame.svg, record) for frame, record in pairs)
-    else:
-        groups = group_steps(explanation, step_by)
-        _check_count(len(groups), step_by, max_steps)
-        names = frame_names(len(groups))
-        earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
-        sheet = FrameSheet(explanation, groups, **draw_options)  # runs dot, once; may raise
-        precision, size, legend = sheet.p, [*sheet.size, 4 / 3, LABEL_SIZE], OP_LEGEND
-        frames = _op_frames(explanation, groups, sheet)
-    title = (f"Backward pass of {explanation.name(explanation.output)} = "
-             f"{number(explanation.output.data, precision)}: {len(names)} steps"
-             f"{'' if step_by == 'op' else f' by {step_by}'}")
-    _write(folder, names, frames, title, size, legend)
-    if network is not None:
-        remove_stale_unit_pages(folder, {unit_folder(layer, j) for layer in
-                                         range(1, network.depth + 1) for j in
-                                         range(network.sizes[layer])} if unit_pages else set())
-    for stale in earlier - set(names):
-        with contextlib.suppress(FileNotFoundError):
-            (folder / stale).unlink()
+    if network is None:
+        return _op_page(explanation, folder, step_by, max_steps, draw_options)
+    precision = Options(**draw_options).precision  # checks the options too
+    # each unit's op-level page, where dot can draw it and there are not too many
+    unit_pages = sum(network.sizes[1:]) <= MAX_UNIT_PAGES and shutil.which("dot") is not None
+    picture, pairs = network_records(explanation, network, step_by, precision, unit_pages)
+    _check_count(len(pairs), step_by, max_steps)
+    names = frame_names(len(pairs))
+    earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
+    if unit_pages:
+        back = [["../index.html", "back to the network"]]
+        write_unit_pages(explanation, network, folder, lambda sub, where: _op_page(
+            sub, where, "op", max_steps, {"precision": precision, **draw_options}, back))
+    _write(folder, names, ((frame.svg, record) for frame, record in pairs),
+           _page_title(explanation, len(names), step_by, precision), network_page_size(picture),
+           NETWORK_LEGEND)
+    remove_stale_unit_pages(folder, {unit_folder(layer, j) for layer in
+                                     range(1, network.depth + 1) for j in
+                                     range(network.sizes[layer])} if unit_pages else set())
+    _remove(folder, earlier - set(names))
     return folder / "index.html"
 
 
-# ``explain(loss).save_frames(folder)``: the same function, as a method of the pass it draws.
-# It is attached here, where it is defined, so that explain (text only) never imports render.
-Explanation.save_frames = save_frames  # type: ignore[attr-defined]
+def _op_page(explanation: Explanation, folder: Path, step_by: str, max_steps: int,
+             draw_options: dict[str, Any], links: list[list[str]] | None = None) -> Path:
+    """The op graph's frames (grouped ``step_by``) and their page; ``links`` on every step."""
+    groups = group_steps(explanation, step_by)
+    _check_count(len(groups), step_by, max_steps)
+    names = frame_names(len(groups))
+    earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
+    sheet = FrameSheet(explanation, groups, **draw_options)  # runs dot, once; may raise
+    frames = ((svg, {**record, "links": links or []})
+              for svg, record in _op_frames(explanation, groups, sheet))
+    _write(folder, names, frames, _page_title(explanation, len(names), step_by, sheet.p),
+           [*sheet.size, 4 / 3, LABEL_SIZE], OP_LEGEND)
+    _remove(folder, earlier - set(names))
+    return folder / "index.html"
+
+
+def _page_title(explanation: Explanation, count: int, step_by: str, precision: int) -> str:
+    return (f"Backward pass of {explanation.name(explanation.output)} = "
+            f"{number(explanation.output.data, precision)}: {count} steps"
+            f"{'' if step_by == 'op' else f' by {step_by}'}")
+
+
+def _remove(folder: Path, stale: set[str]) -> None:
+    for name in stale:
+        with contextlib.suppress(FileNotFoundError):
+            (folder / name).unlink()
 
 
 def _check_count(count: int, step_by: str, max_steps: int) -> None:

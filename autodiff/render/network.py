@@ -9,14 +9,14 @@ highlighted. A batch shows each value per sample. Text is 12 px or larger at 100
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..explain import explain
 from ..labels import NodeNames
-from ..network import Network, read_network, shown
+from ..network import Network, read_network
+from ..recursion import shown, vector
+from .svg import Box, Frame, svg_box, svg_escape, svg_text, text_width, union
 
 if TYPE_CHECKING:
     from ..core.value import Value
@@ -28,28 +28,6 @@ LINE, PAD, GAP_X, GAP_Y, MARGIN = 19.0, 8.0, 84.0, 18.0, 16.0
 COLORS = {"focus": "#e8710a", "focus_fill": "#fff3e0", "unit": "#f8f9fa", "border": "#80868b",
           "edge": "#9aa0a6", "pending": "#9e9e9e", "text": "#202124", "loss": "#e8f0fe",
           "weight_fill": "#ffffff", "known": "#137333"}
-Box = tuple[float, float, float, float]  # x, y, width, height
-
-
-def text_width(text: str, size: float, bold: bool = False) -> float:
-    """A generous estimate of the width of ``text`` in Helvetica at ``size`` px."""
-    return len(text) * size * (0.6 if bold else 0.55)
-
-
-def _vector(values: list[float], p: int) -> str:
-    if len(values) == 1:
-        return shown(values[0], p)
-    return "[" + ", ".join(shown(v, p) for v in values) + "]"
-
-
-@dataclass(frozen=True)
-class Frame:
-    """One picture: its SVG text, and where to look (viewBox units): ``focus`` holds the
-    highlighted units and rows, ``anchor`` the first highlighted label."""
-
-    svg: str
-    focus: Box
-    anchor: Box
 
 
 class NetworkPicture:
@@ -70,15 +48,15 @@ class NetworkPicture:
         s = range(n.samples)
         if layer == 0:
             return [("name", f"a0[{j}]"),
-                    ("a", f"a = x[{j}] = {_vector([n.input_value(t, j) for t in s], p)}")]
+                    ("a", f"a = x[{j}] = {vector([n.input_value(t, j) for t in s], p)}")]
         a = n.a[layer, j]
         act = n.activations[layer - 1]
         lines = [("name", a[0].label or f"a{layer}[{j}]"),
-                 ("z", f"z = {_vector([n.z[layer, j][t].data for t in s], p)}")]
+                 ("z", f"z = {vector([n.z[layer, j][t].data for t in s], p)}")]
         if act != "linear":
             symbol = a[0]._op.symbol
-            lines.append(("a", f"a = {symbol}(z) = {_vector([v.data for v in a], p)}"))
-        delta = (_vector([self.e.gradient(n.z[layer, j][t]) for t in s], p)
+            lines.append(("a", f"a = {symbol}(z) = {vector([v.data for v in a], p)}"))
+        delta = (vector([self.e.gradient(n.z[layer, j][t]) for t in s], p)
                  if known(("δ", layer, j)) else "—")
         lines.append(("δ", f"δ = ∂E/∂z = {delta}"))
         return lines
@@ -104,14 +82,14 @@ class NetworkPicture:
             lines = [f"{name} = {formula}"]
             if n.samples > 1:
                 lines.append(f"over {n.samples} samples")
-            lines += [f"y{'' if n.sizes[top] == 1 else f'[{j}]'} = {_vector(n.targets[j], p)}"
+            lines += [f"y{'' if n.sizes[top] == 1 else f'[{j}]'} = {vector(n.targets[j], p)}"
                       for j in range(n.sizes[top])]
         else:
             lines = [f"{name} = {self.names(out)}" if name != self.names(out) else name]
         lines.append(f"{name} = {shown(out.data, p)}")
         for j in range(n.sizes[top]):
             a = n.a[top, j]
-            grads = _vector([self.e.gradient(v) for v in a], p)
+            grads = vector([self.e.gradient(v) for v in a], p)
             lines.append(f"∂{name}/∂{a[0].label} = " + (f"a − y = {grads}" if n.seed_loss
                                                          else grads))
         return lines
@@ -182,8 +160,8 @@ class NetworkPicture:
         fill = COLORS["focus"] if on else COLORS["text"]
         bold = ' font-weight="bold"' if on else ""
         return (f'<text x="{row[0] + PAD:g}" y="{row[1] + LINE * 0.72:g}" '
-                f'font-size="{ROW_SIZE:g}" fill="{fill}"{bold}>{_esc(weight)}'
-                f'<tspan x="{self.gradient_x[layer]:g}">{_esc(grad)}</tspan></text>')
+                f'font-size="{ROW_SIZE:g}" fill="{fill}"{bold}>{svg_escape(weight)}'
+                f'<tspan x="{self.gradient_x[layer]:g}">{svg_escape(grad)}</tspan></text>')
 
     @staticmethod
     def _legend_lines() -> list[str]:
@@ -209,7 +187,7 @@ class NetworkPicture:
                  f'<rect x="0" y="0" width="{w:g}" height="{h:g}" fill="white"/>']
         y = MARGIN + TITLE_SIZE
         for line in ([self.caption] if self.caption else []) + ([title] if title else []):
-            parts.append(_text(MARGIN, y, line, TITLE_SIZE, "frame-title" if line == title
+            parts.append(svg_text(MARGIN, y, line, TITLE_SIZE, "frame-title" if line == title
                                and title else "caption"))
             y += TITLE_SIZE * 1.6
         boxes: list[Box] = []
@@ -225,7 +203,7 @@ class NetworkPicture:
             sx, sy, sw, sh = self.unit_box[k, i]
             color = COLORS["focus"] if on else COLORS["edge"]
             weight, grad = self._row(k, i, j, has)
-            parts.append(f'<g id="e{k}_{i}_{j}" class="edge"><title>{_esc(weight)}</title>'
+            parts.append(f'<g id="e{k}_{i}_{j}" class="edge"><title>{svg_escape(weight)}</title>'
                          f'<line x1="{sx + sw:g}" y1="{sy + sh / 2:g}" x2="{row[0]:g}" '
                          f'y2="{row[1] + row[3] / 2:g}" stroke="{color}" '
                          f'stroke-width="{2.5 if on else 1.2}"/>'
@@ -247,13 +225,13 @@ class NetworkPicture:
             if (layer, j) in self.bias_rows:
                 fan.append(self.bias_rows[layer, j])
             parts.append(f'<g id="u{layer}_{j}" class="node">')
-            parts.append(_box(box, COLORS["focus_fill"] if on else COLORS["unit"],
+            parts.append(svg_box(box, COLORS["focus_fill"] if on else COLORS["unit"],
                               COLORS["focus"] if on else COLORS["border"], 2.5 if on else 1))
             ty = box[1] + PAD + LINE * 0.72
             for key, text in self._unit_lines(layer, j, has):
                 mark = on and key == "δ"
                 size = NAME_SIZE if key == "name" else VALUE_SIZE
-                parts.append(_text(box[0] + PAD, ty, text, size, None,
+                parts.append(svg_text(box[0] + PAD, ty, text, size, None,
                                    COLORS["focus"] if mark else COLORS["text"],
                                    key == "name" or mark))
                 if mark:
@@ -270,50 +248,24 @@ class NetworkPicture:
                               box[0] + box[2] - (fan[0][0] if fan else box[0]), box[3]))
         on = ("loss",) in focus
         parts.append('<g id="loss" class="node">')
-        parts.append(_box(self.loss_box, COLORS["focus_fill"] if on else COLORS["loss"],
+        parts.append(svg_box(self.loss_box, COLORS["focus_fill"] if on else COLORS["loss"],
                           COLORS["focus"] if on else COLORS["border"], 2.5 if on else 1))
         ty = ly + PAD + LINE * 0.72
         for k, text in enumerate(self.loss_lines):
-            parts.append(_text(lx + PAD, ty, text, VALUE_SIZE, None, COLORS["text"], k == 0))
+            parts.append(svg_text(lx + PAD, ty, text, VALUE_SIZE, None, COLORS["text"], k == 0))
             ty += LINE
         parts.append("</g>")
         if on:
             boxes.append(self.loss_box)
         ty = self.legend_y + LINE * 0.72
         for line in self._legend_lines():
-            parts.append(_text(MARGIN, ty, line, ROW_SIZE, "legend", "#5f6368"))
+            parts.append(svg_text(MARGIN, ty, line, ROW_SIZE, "legend", "#5f6368"))
             ty += LINE
         parts.append("</g></svg>")
         svg = '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + "\n".join(parts)
         everything = boxes + labels
-        return Frame(svg, _union(everything) if everything else (0, 0, w, h),
-                     labels[0] if labels else _union(boxes) if boxes else (0, 0, w, h))
-
-
-def _esc(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _text(x: float, y: float, text: str, size: float, element_id: str | None,
-          fill: str = COLORS["text"], bold: bool = False) -> str:
-    ident = f' id="{element_id}"' if element_id else ""
-    weight = ' font-weight="bold"' if bold else ""
-    return (f'<text{ident} x="{x:g}" y="{y:g}" font-size="{size:g}" fill="{fill}"{weight}>'
-            f"{_esc(text)}</text>")
-
-
-def _box(box: Box, fill: str, stroke: str, width: float) -> str:
-    x, y, w, h = box
-    return (f'<rect x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="6" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="{width:g}"/>')
-
-
-def _union(boxes: list[Box]) -> Box:
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[0] + b[2] for b in boxes)
-    y1 = max(b[1] + b[3] for b in boxes)
-    return round(x0, 2), round(y0, 2), round(x1 - x0, 2), round(y1 - y0, 2)
+        return Frame(svg, union(everything) if everything else (0, 0, w, h),
+                     labels[0] if labels else union(boxes) if boxes else (0, 0, w, h))
 
 
 class NetworkDrawing:

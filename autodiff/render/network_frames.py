@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..explain import Explanation, Step
 from ..labels import children_of, neuron_groups
-from ..network import Network, network_steps
+from ..network import Network
+from ..recursion import network_steps
 from .network import ROW_SIZE, NetworkPicture
 
 if TYPE_CHECKING:
-    from ..network import NetworkStep
+    from ..recursion import NetworkStep
 
 #: Past this many units, the units' op-level pages are not written (a note says so).
 MAX_UNIT_PAGES = 64
@@ -33,6 +34,7 @@ NETWORK_LEGEND = [
                 "∂E/∂θ = a(k)[i]·δ(k+1)[j]"],
     ["—", "not computed yet: δ runs from E backwards, one layer at a time"],
     ["[…, …]", "one value per sample of the batch"],
+    ["click a unit", "its op-level steps (also linked under the step's numbers)"],
 ]
 
 
@@ -44,18 +46,19 @@ def unit_folder(layer: int, unit: int) -> str:
 def network_records(e: Explanation, network: Network, step_by: str, precision: int,
                     unit_pages: bool) -> tuple[NetworkPicture, list[tuple[Any, dict]]]:
     """The picture, and (frame, page record) of each step."""
-    steps = network_steps(e, network, step_by, precision)
+    steps = network_steps(e, step_by, precision, network)
     picture = NetworkPicture(network, e, precision)
     out = []
     for step in steps:
         title = f"step {step.index + 1} of {len(steps)}: {step.title}"
         frame = picture.frame(step.done, step.focus, title, (step.layer, step.unit or 0))
-        out.append((frame, _record(step, title, frame, network, unit_pages)))
+        out.append((frame, _record(step, title, frame, picture, unit_pages)))
     return picture, out
 
 
-def _record(step: NetworkStep, title: str, frame: Any, network: Network,
+def _record(step: NetworkStep, title: str, frame: Any, picture: NetworkPicture,
             unit_pages: bool) -> dict[str, Any]:
+    network = picture.n
     caption, header, rows = step.tables[0]
     record: dict[str, Any] = {
         "title": title, "focus": frame.focus, "anchor": frame.anchor,
@@ -66,6 +69,8 @@ def _record(step: NetworkStep, title: str, frame: Any, network: Network,
         record["links"] = [[f"{unit_folder(step.layer, j)}/index.html",
                             f"op-level steps of {network.a[step.layer, j][0].label}"]
                            for j in units]
+        record["areas"] = [[*box, f"{unit_folder(layer, j)}/index.html"]
+                           for (layer, j), box in picture.unit_box.items() if layer > 0]
     return record
 
 
@@ -90,12 +95,10 @@ def unit_explanations(e: Explanation, network: Network) -> dict[tuple[int, int],
     return out
 
 
-def write_unit_pages(e: Explanation, network: Network, folder: Path, save: Any,
-                     precision: int, draw_options: dict[str, Any]) -> None:
-    """``unit-l-j/index.html`` for each unit (``save``: :func:`save_frames`)."""
+def write_unit_pages(e: Explanation, network: Network, folder: Path, save: Any) -> None:
+    """``unit-l-j/index.html`` for each unit: ``save(explanation, folder)`` writes one."""
     for (layer, j), sub in unit_explanations(e, network).items():
-        save(sub, folder / unit_folder(layer, j), step_by="op",
-             **{"precision": precision, **draw_options})
+        save(sub, folder / unit_folder(layer, j))
 
 
 def network_page_size(picture: NetworkPicture) -> list[float]:
