@@ -25,7 +25,10 @@ from urllib.parse import quote
 import pytest
 
 import nn
-from autodiff import Value, explain
+from autodiff import Value, explain, save_frames
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "playground"))
+from autodiff_playground import page as page_module
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -154,14 +157,14 @@ def _frames(text: str, **values: float) -> list[dict]:
     functions = {"tanh": lambda x: x.tanh(), "sigmoid": lambda x: x.sigmoid()}
     out = eval(text, {"__builtins__": {}}, {**functions, **leaves})
     with tempfile.TemporaryDirectory() as folder:
-        page = explain(out).save_frames(folder).read_text(encoding="utf-8")
+        page = save_frames(explain(out), folder).read_text(encoding="utf-8")
     found = re.search(r'<script type="application/json" id="frames">(.*?)</script>', page, re.S)
     return json.loads(found[1])
 
 
 def _seed_deltas(epochs: int) -> list[list[list[str]]]:
     """δ(1), δ(2) per sample on the CPython engine after ``epochs`` epochs, as printed."""
-    reference = nn.seed_reference()
+    reference = page_module.seed_reference()
     model = nn.MLP.from_weights(reference["initial_theta"])
     optimizer = nn.SGD(model, reference["learning_rate"])
     for _ in range(epochs):
