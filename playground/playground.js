@@ -19,9 +19,10 @@ let network = null;    // what the last network view showed
 let netStepBy = "layer";
 let lastValues = {};   // the values typed so far, kept when the expression changes
 
-function stage(text, percent) {
+function stage(text, percent) {  // percent null: under way, no measure of how far
   $("stage").textContent = text;
-  $("progress").value = percent;
+  if (percent === null) $("progress").removeAttribute("value");
+  else $("progress").value = percent;
 }
 function say(text) {  // a refusal also marks the results shown as those of the last formula
   $("message").textContent = text;
@@ -234,7 +235,7 @@ function wire() {
 async function main() {
   const started = performance.now();
   const base = new URL(".", location.href).href;
-  stage("loading Python (Pyodide, CPython in WebAssembly)…", 5);
+  stage("loading Python (Pyodide, CPython in WebAssembly, about 14 MB)…", null);
   const manifest = fetch("assets.json").then(r => r.json());
   const files = manifest.then(m => Promise.all([...m.wheels, m.code].map(
     path => fetch(path).then(r => {

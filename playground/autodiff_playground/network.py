@@ -1,7 +1,7 @@
 """The seed's 3-4-1 XOR network in the page: nn's own MLP, loss and SGD, no numpy.
 
-The network starts at the seed's initial weights (``nn.seed_reference()``: the inputs the
-seed's numpy code draws with ``np.random.seed(1)``), trains full-batch on E = Σ ½(a − y)²
+The network starts at the seed's initial weights (the seed's reference numbers: the inputs
+the seed's numpy code draws with ``np.random.seed(1)``), trains full-batch on E = Σ ½(a − y)²
 with the seed's learning rate, and is stepped through with the project's own pages. δ(l)
 is read off the engine's graph, ∂E/∂z of each unit for each sample; nothing is recomputed.
 """
@@ -21,10 +21,8 @@ MAX_EPOCHS = 20_000
 class SeedNetwork:
     """The model, its data and the losses of the epochs trained so far."""
 
-    def __init__(self) -> None:
-        import nn
-
-        self.reference = nn.seed_reference()
+    def __init__(self, reference: dict[str, Any]) -> None:
+        self.reference = reference
         self.X = [[float(v) for v in row] for row in self.reference["X"]]
         self.Y = [float(v) for v in self.reference["y"]]
         self.learning_rate = float(self.reference["learning_rate"])
