@@ -54,8 +54,11 @@ generate: $(INSTALLED)
 
 # The documentation site (docs/, mkdocs.yml) built into site/; --strict turns every warning
 # (a broken link, a missing reference) into a failure. Static files with relative links.
+# The playground is built into it when npm is there (mkdocs build empties site/ first).
 docs: $(INSTALLED)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory playground; \
+	else echo "npm not found: site/playground/ not built (make playground needs Node and npm)"; fi
 
 # Wheel and sdist, twine check, and the wheel installed and run outside the repository.
 dist: $(INSTALLED)
