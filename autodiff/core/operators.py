@@ -1,16 +1,17 @@
 """The eager engine's per-op code: each op's Value methods and its backward steps.
 
-GENERATED from the op table (autodiff/core/ops.py) by tools/engine_source.py:
-do not edit. After changing the table, run `make generate`; tests/test_engine_source.py
-fails while this file and the table disagree.
+GENERATED from the op table (autodiff/core/ops.py) by tools/engine_source.py: do not edit.
+After changing the table, run `make generate`; tests/test_engine_source.py fails while this
+file and the table disagree.
 
-Each method computes its op's forward on floats and records one node; each
-``<op>_backward(node, g)`` is the chain rule for one node: every operand's ``.grad`` gets
-``g`` (the node's own gradient) times the table's local derivative. ``Value`` is set by
+Each method computes its op's forward on floats and makes one node, put on this context's
+tape (autodiff/core/tape.py); each ``<op>_backward(node, g)`` is the chain rule for one
+node: every operand's ``.grad`` gets ``g`` (the node's own gradient) times the table's
+local derivative. The backward pass (autodiff/core/backward.py) finds a node's step in
+``STEPS`` at the end of this file (``OP_mul`` → ``mul_backward``). ``Value`` is set by
 autodiff/core/value.py, which defines the class from ``ValueOperators`` (this file cannot
 import it: value.py imports this file).
 """
-# ruff: noqa: E501
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from .tape import current_or_none as tape_now
 
 Value: Any = None  # the Value class (set by autodiff/core/value.py)
 new = object.__new__
+NOT_FINITE = OverflowError("the float result is not finite")  # + − × ÷ overflowed silently
 
 # The op table's rows, by variant.
 OP_add = OPS['add']
@@ -54,18 +56,6 @@ OP_mul_const_left = CONST_LEFT_OPS['mul']
 OP_div_const_left = CONST_LEFT_OPS['div']
 OP_pow_const_left = CONST_LEFT_OPS['pow']
 
-# Forwards that check their domain (the others are written inline).
-div_forward = OPS['div'].forward
-pow_forward = OPS['pow'].forward
-exp_forward = OPS['exp'].forward
-log_forward = OPS['log'].forward
-sqrt_forward = OPS['sqrt'].forward
-tanh_forward = OPS['tanh'].forward
-sigmoid_forward = OPS['sigmoid'].forward
-relu_forward = OPS['relu'].forward
-sin_forward = OPS['sin'].forward
-cos_forward = OPS['cos'].forward
-
 # The math namespace the derivative rules use, on floats.
 exp = FLOAT_MATH.exp
 log = FLOAT_MATH.log
@@ -83,708 +73,346 @@ class ValueOperators:
     __slots__ = ()
 
     def __add__(self, other):
-        """add: self + other, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1. One node: a number operand is kept on it as a constant."""
+        """add: self + other, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_add
             v = other.data
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_add_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_add_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('add', self, other, False)
+        data = u + v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_add or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('add', self, other, False)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, self, other)
+        return out
 
     def __radd__(self, other):
-        """add: number + self, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1. One node: a number operand is kept on it as a constant."""
+        """add: number + self, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1."""
+        v = self.data
         if type(other) is Value:
+            op = OP_add
             u = other.data
-            v = self.data
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_add_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_add_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('add', self, other, True)
+        data = u + v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_add or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('add', self, other, True)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, other, self)
+        return out
 
     def __sub__(self, other):
-        """sub: self − other, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1. One node: a number operand is kept on it as a constant."""
+        """sub: self − other, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_sub
             v = other.data
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_sub_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_sub_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('sub', self, other, False)
+        data = u - v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_sub or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('sub', self, other, False)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, self, other)
+        return out
 
     def __rsub__(self, other):
-        """sub: number − self, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1. One node: a number operand is kept on it as a constant."""
+        """sub: number − self, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1."""
+        v = self.data
         if type(other) is Value:
+            op = OP_sub
             u = other.data
-            v = self.data
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_sub_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_sub_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('sub', self, other, True)
+        data = u - v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_sub or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('sub', self, other, True)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, other, self)
+        return out
 
     def __mul__(self, other):
-        """mul: self × other, out = u × v; ∂out/∂u = v, ∂out/∂v = u. One node: a number operand is kept on it as a constant."""
+        """mul: self × other, out = u × v; ∂out/∂u = v, ∂out/∂v = u."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_mul
             v = other.data
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_mul_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_mul_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('mul', self, other, False)
+        data = u * v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_mul or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('mul', self, other, False)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, self, other)
+        return out
 
     def __rmul__(self, other):
-        """mul: number × self, out = u × v; ∂out/∂u = v, ∂out/∂v = u. One node: a number operand is kept on it as a constant."""
+        """mul: number × self, out = u × v; ∂out/∂u = v, ∂out/∂v = u."""
+        v = self.data
         if type(other) is Value:
+            op = OP_mul
             u = other.data
-            v = self.data
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_mul_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_mul_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('mul', self, other, True)
+        data = u * v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_mul or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('mul', self, other, True)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, other, self)
+        return out
 
     def __truediv__(self, other):
-        """div: self ÷ other, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v². One node: a number operand is kept on it as a constant."""
+        """div: self ÷ other, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v²."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_div
             v = other.data
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_div_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_div_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div_const_right, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('div', self, other, False)
+        try:
+            data = op.forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (self, other), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_div or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('div', self, other, False)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, self, other)
+        return out
 
     def __rtruediv__(self, other):
-        """div: number ÷ self, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v². One node: a number operand is kept on it as a constant."""
+        """div: number ÷ self, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v²."""
+        v = self.data
         if type(other) is Value:
+            op = OP_div
             u = other.data
-            v = self.data
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_div_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_div_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div_const_left, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('div', self, other, True)
+        try:
+            data = op.forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (other, self), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_div or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('div', self, other, True)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, other, self)
+        return out
 
     def __pow__(self, other):
-        """pow: self ^ other, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u. One node: a number operand is kept on it as a constant."""
+        """pow: self ^ other, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_pow
             v = other.data
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_pow_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_pow_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow_const_right, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('pow', self, other, False)
+        try:
+            data = op.forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (self, other), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_pow or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('pow', self, other, False)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, self, other)
+        return out
 
     def __rpow__(self, other):
-        """pow: number ^ self, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u. One node: a number operand is kept on it as a constant."""
+        """pow: number ^ self, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u."""
+        v = self.data
         if type(other) is Value:
+            op = OP_pow
             u = other.data
-            v = self.data
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_pow_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_pow_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow_const_left, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
+        else:
+            return unsupported('pow', self, other, True)
+        try:
+            data = op.forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (other, self), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        tape = tape_now() or start_tape()
+        out._tape = tape
+        nodes = tape.nodes
+        if len(nodes) < tape.limit and self._tape is tape and (
+                op is not OP_pow or other._tape is tape):
             nodes.append(out)
-            return out
-        return unsupported('pow', self, other, True)
+        else:  # no_grad, a full tape, or an operand new to this tape
+            record_rarely(out, tape, other, self)
+        return out
 
     def __neg__(self):
         """neg: out = −u; ∂out/∂u = −1."""
@@ -800,23 +428,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def exp(self):
         """exp: out = e^u; ∂out/∂u = out = e^u."""
         u = self.data
         try:
-            data = exp_forward(u)
+            data = OP_exp.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_exp, (self,), exc) from None
         out = new(Value)
@@ -829,23 +451,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def log(self):
         """log: out = ln u; ∂out/∂u = 1/u."""
         u = self.data
         try:
-            data = log_forward(u)
+            data = OP_log.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_log, (self,), exc) from None
         out = new(Value)
@@ -858,23 +474,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def sqrt(self):
         """sqrt: out = √u; ∂out/∂u = 1/(2·out) = 1/(2√u)."""
         u = self.data
         try:
-            data = sqrt_forward(u)
+            data = OP_sqrt.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_sqrt, (self,), exc) from None
         out = new(Value)
@@ -887,23 +497,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def tanh(self):
         """tanh: out = tanh u; ∂out/∂u = 1 − out² = 1 − tanh²u."""
         u = self.data
         try:
-            data = tanh_forward(u)
+            data = OP_tanh.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_tanh, (self,), exc) from None
         out = new(Value)
@@ -916,23 +520,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def sigmoid(self):
         """sigmoid: out = σ(u) = 1/(1 + e^−u); ∂out/∂u = out·(1 − out) = σ(u)(1 − σ(u))."""
         u = self.data
         try:
-            data = sigmoid_forward(u)
+            data = OP_sigmoid.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_sigmoid, (self,), exc) from None
         out = new(Value)
@@ -945,23 +543,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def relu(self):
         """relu: out = max(0, u); ∂out/∂u = 1 if u > 0 else 0."""
         u = self.data
         try:
-            data = relu_forward(u)
+            data = OP_relu.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_relu, (self,), exc) from None
         out = new(Value)
@@ -974,23 +566,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def sin(self):
         """sin: out = sin u; ∂out/∂u = cos u."""
         u = self.data
         try:
-            data = sin_forward(u)
+            data = OP_sin.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_sin, (self,), exc) from None
         out = new(Value)
@@ -1003,23 +589,17 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def cos(self):
         """cos: out = cos u; ∂out/∂u = −sin u."""
         u = self.data
         try:
-            data = cos_forward(u)
+            data = OP_cos.forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_cos, (self,), exc) from None
         out = new(Value)
@@ -1032,16 +612,10 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
     def abs(self):
@@ -1058,43 +632,13 @@ class ValueOperators:
         tape = tape_now() or start_tape()
         out._tape = tape
         nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        if len(nodes) < tape.limit and self._tape is tape:
+            nodes.append(out)
+        else:  # no_grad, a full tape, or an operand new to this tape
             record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
         return out
 
-    def __abs__(self):
-        """abs: out = |u|; ∂out/∂u = sign(u) (0 at u = 0)."""
-        u = self.data
-        data = abs(u)
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = OP_abs
-        out._a = self
-        out._b = None
-        out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-            record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
-        return out
+    __abs__ = abs
 
 
 # --- backward steps: the chain rule for one node of each op variant ---
