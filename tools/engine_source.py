@@ -69,7 +69,7 @@ def _forward_lines(op: Op, args: list[str], used: str, operands: str) -> list[st
     if op.forward in INLINE_FORWARDS:
         return [f"data = {op.forward(*map(name, args)).text}"]
     return ["try:",
-            f"    data = {used}.forward({', '.join(args)})",
+            f"    data = {op.name}_forward({', '.join(args)})",
             "except (ArithmeticError, ValueError) as exc:",
             f"    raise op_error({used}, {operands}, exc) from None"]
 
@@ -81,7 +81,7 @@ def _method(signature: str, doc: str, body: list[str]) -> str:
 
 def _unary_method(op: Op, method: str) -> str:
     body = [f"{U} = self.data", *_forward_lines(op, [U], f"OP_{op.name}", "(self,)"),
-            *_record(f"OP_{op.name}", "self", "None", "self._tape is tape")]
+            *_record(f"OP_{op.name}", "self", "None")]
     doc = f"{op.name}: out = {op.formula}; ∂out/∂{U} = {op.derivative_formulas[0]}."
     return _method(f"{method}(self)", doc, body)
 
@@ -101,8 +101,7 @@ def _binary_method(op: Op, method: str, reflected: bool) -> str:
             *_forward_lines(op, [U, V], "op", f"({left}, {right})"),
             f"if data - data != 0.0 and {U} - {U} == 0.0 and {V} - {V} == 0.0:",
             f"    raise op_error(op, ({left}, {right}), NOT_FINITE)",
-            *_record("op", left, right, f"self._tape is tape and (op is not OP_{op.name} or "
-                     "other._tape is tape)")]
+            *_record("op", left, right, f"OP_{op.name}")]
     side = f"{'number' if reflected else 'self'} {op.symbol} {'self' if reflected else 'other'}"
     rules = ", ".join(f"∂out/∂{n} = {f}" for n, f in zip(OPERAND_NAMES, op.derivative_formulas,
                                                          strict=True))
@@ -110,22 +109,25 @@ def _binary_method(op: Op, method: str, reflected: bool) -> str:
     return _method(f"{method}(self, other)", doc, body)
 
 
-def _record(op: str, left: str, right: str, on_tape: str) -> list[str]:
+def _record(op: str, left: str, right: str, value_other: str = "") -> list[str]:
     """Make the node ``out = op(left, right)`` and put it on this context's tape.
 
-    Written out in each method rather than called: a shared function costs about 10 % of
-    the time to build a graph (measured paired against the inline form). Recording is
-    fast only while ``on_tape`` holds (the Value operands are on this context's tape and
-    it has room); anything else (no_grad, a full tape, a leaf joining the tape, an
-    operand from elsewhere) goes to ``record_rarely``."""
-    wrapped = on_tape.replace(" and (", " and (\n        ", 1) if len(on_tape) > 40 else on_tape
+    Written out in each method rather than called: a shared function costs 8-13 % of the
+    time to build a graph (measured paired against this form). No recording (no_grad) and
+    a full tape are in ``record_rarely``; a Value operand not yet on this tape joins it
+    (``join``: a leaf is listed, an op node from elsewhere makes the tape impure).
+    ``value_other``: the variant whose ``other`` is a Value (binary methods only)."""
+    joins = ["if self._tape is not tape:  # a leaf's first use on this tape, or a node from "
+             "elsewhere", "    join(tape, self)"]
+    if value_other:
+        joins += [f"if op is {value_other} and other._tape is not tape:",
+                  "    join(tape, other)"]
     return ["out = new(Value)", "out.data = data", "out.grad = 0.0", f"out._op = {op}",
             f"out._a = {left}", f"out._b = {right}", "out._index = next(creation_counter)",
-            "tape = tape_now() or start_tape()", "out._tape = tape", "nodes = tape.nodes",
-            f"if len(nodes) < tape.limit and {wrapped}:",
-            "    nodes.append(out)",
-            "else:  # no_grad, a full tape, or an operand new to this tape",
-            f"    record_rarely(out, tape, {left}, {right})", "return out"]
+            "out._tape = tape = tape_now() or start_tape()",
+            "if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full",
+            f"    record_rarely(out, tape, {left}, {right})", "    return out",
+            *joins, "tape.nodes.append(out)", "return out"]
 
 
 def _step(op: Op) -> str:
@@ -179,7 +181,7 @@ from .checks import is_real, number_operand, unsupported
 from .errors import check_contribution as check
 from .errors import op_error
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
-from .tape import creation_counter, record_rarely
+from .tape import creation_counter, join, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 
@@ -194,6 +196,8 @@ def source() -> str:
     tables = {UNARY: "OPS", BINARY: "OPS", CONST_RIGHT: "CONST_RIGHT_OPS",
               CONST_LEFT: "CONST_LEFT_OPS"}
     names = [f"OP_{op.variant_name} = {tables[op.kind]}[{op.name!r}]" for op in ALL_OPS]
+    forwards = [f"{op.name}_forward = OPS[{op.name!r}].forward" for op in OPS.values()
+                if op.forward not in INLINE_FORWARDS]
     math_names = [f"{fn} = FLOAT_MATH.{fn}" for fn in vars(SYMBOL_MATH)]
     methods = []
     for op in OPS.values():
@@ -208,6 +212,7 @@ def source() -> str:
                             for op in ALL_OPS), "}"]
     return "\n".join([
         HEADER, "# The op table's rows, by variant.", *names, "",
+        "# Forwards that check their domain (the others are written inline).", *forwards, "",
         "# The math namespace the derivative rules use, on floats.", *math_names, "", "",
         "class ValueOperators:",
         '    """The operators and math methods of Value, one for each op of the table."""',

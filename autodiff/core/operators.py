@@ -21,7 +21,7 @@ from .checks import is_real, number_operand, unsupported
 from .errors import check_contribution as check
 from .errors import op_error
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
-from .tape import creation_counter, record_rarely
+from .tape import creation_counter, join, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 
@@ -55,6 +55,18 @@ OP_sub_const_left = CONST_LEFT_OPS['sub']
 OP_mul_const_left = CONST_LEFT_OPS['mul']
 OP_div_const_left = CONST_LEFT_OPS['div']
 OP_pow_const_left = CONST_LEFT_OPS['pow']
+
+# Forwards that check their domain (the others are written inline).
+div_forward = OPS['div'].forward
+pow_forward = OPS['pow'].forward
+exp_forward = OPS['exp'].forward
+log_forward = OPS['log'].forward
+sqrt_forward = OPS['sqrt'].forward
+tanh_forward = OPS['tanh'].forward
+sigmoid_forward = OPS['sigmoid'].forward
+relu_forward = OPS['relu'].forward
+sin_forward = OPS['sin'].forward
+cos_forward = OPS['cos'].forward
 
 # The math namespace the derivative rules use, on floats.
 exp = FLOAT_MATH.exp
@@ -95,14 +107,15 @@ class ValueOperators:
         out._a = self
         out._b = other
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_add or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, other)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_add and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __radd__(self, other):
@@ -128,14 +141,15 @@ class ValueOperators:
         out._a = other
         out._b = self
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_add or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, other, self)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_add and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __sub__(self, other):
@@ -161,14 +175,15 @@ class ValueOperators:
         out._a = self
         out._b = other
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_sub or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, other)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_sub and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __rsub__(self, other):
@@ -194,14 +209,15 @@ class ValueOperators:
         out._a = other
         out._b = self
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_sub or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, other, self)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_sub and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __mul__(self, other):
@@ -227,14 +243,15 @@ class ValueOperators:
         out._a = self
         out._b = other
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_mul or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, other)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_mul and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __rmul__(self, other):
@@ -260,14 +277,15 @@ class ValueOperators:
         out._a = other
         out._b = self
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_mul or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, other, self)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_mul and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __truediv__(self, other):
@@ -284,7 +302,7 @@ class ValueOperators:
         else:
             return unsupported('div', self, other, False)
         try:
-            data = op.forward(u, v)
+            data = div_forward(u, v)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(op, (self, other), exc) from None
         if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
@@ -296,14 +314,15 @@ class ValueOperators:
         out._a = self
         out._b = other
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_div or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, other)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_div and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __rtruediv__(self, other):
@@ -320,7 +339,7 @@ class ValueOperators:
         else:
             return unsupported('div', self, other, True)
         try:
-            data = op.forward(u, v)
+            data = div_forward(u, v)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(op, (other, self), exc) from None
         if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
@@ -332,14 +351,15 @@ class ValueOperators:
         out._a = other
         out._b = self
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_div or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, other, self)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_div and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __pow__(self, other):
@@ -356,7 +376,7 @@ class ValueOperators:
         else:
             return unsupported('pow', self, other, False)
         try:
-            data = op.forward(u, v)
+            data = pow_forward(u, v)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(op, (self, other), exc) from None
         if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
@@ -368,14 +388,15 @@ class ValueOperators:
         out._a = self
         out._b = other
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_pow or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, other)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_pow and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __rpow__(self, other):
@@ -392,7 +413,7 @@ class ValueOperators:
         else:
             return unsupported('pow', self, other, True)
         try:
-            data = op.forward(u, v)
+            data = pow_forward(u, v)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(op, (other, self), exc) from None
         if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
@@ -404,14 +425,15 @@ class ValueOperators:
         out._a = other
         out._b = self
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape and (
-                op is not OP_pow or other._tape is tape):
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, other, self)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_pow and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
         return out
 
     def __neg__(self):
@@ -425,20 +447,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def exp(self):
         """exp: out = e^u; ∂out/∂u = out = e^u."""
         u = self.data
         try:
-            data = OP_exp.forward(u)
+            data = exp_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_exp, (self,), exc) from None
         out = new(Value)
@@ -448,20 +470,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def log(self):
         """log: out = ln u; ∂out/∂u = 1/u."""
         u = self.data
         try:
-            data = OP_log.forward(u)
+            data = log_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_log, (self,), exc) from None
         out = new(Value)
@@ -471,20 +493,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def sqrt(self):
         """sqrt: out = √u; ∂out/∂u = 1/(2·out) = 1/(2√u)."""
         u = self.data
         try:
-            data = OP_sqrt.forward(u)
+            data = sqrt_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_sqrt, (self,), exc) from None
         out = new(Value)
@@ -494,20 +516,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def tanh(self):
         """tanh: out = tanh u; ∂out/∂u = 1 − out² = 1 − tanh²u."""
         u = self.data
         try:
-            data = OP_tanh.forward(u)
+            data = tanh_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_tanh, (self,), exc) from None
         out = new(Value)
@@ -517,20 +539,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def sigmoid(self):
         """sigmoid: out = σ(u) = 1/(1 + e^−u); ∂out/∂u = out·(1 − out) = σ(u)(1 − σ(u))."""
         u = self.data
         try:
-            data = OP_sigmoid.forward(u)
+            data = sigmoid_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_sigmoid, (self,), exc) from None
         out = new(Value)
@@ -540,20 +562,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def relu(self):
         """relu: out = max(0, u); ∂out/∂u = 1 if u > 0 else 0."""
         u = self.data
         try:
-            data = OP_relu.forward(u)
+            data = relu_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_relu, (self,), exc) from None
         out = new(Value)
@@ -563,20 +585,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def sin(self):
         """sin: out = sin u; ∂out/∂u = cos u."""
         u = self.data
         try:
-            data = OP_sin.forward(u)
+            data = sin_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_sin, (self,), exc) from None
         out = new(Value)
@@ -586,20 +608,20 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def cos(self):
         """cos: out = cos u; ∂out/∂u = −sin u."""
         u = self.data
         try:
-            data = OP_cos.forward(u)
+            data = cos_forward(u)
         except (ArithmeticError, ValueError) as exc:
             raise op_error(OP_cos, (self,), exc) from None
         out = new(Value)
@@ -609,13 +631,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def abs(self):
@@ -629,13 +651,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) < tape.limit and self._tape is tape:
-            nodes.append(out)
-        else:  # no_grad, a full tape, or an operand new to this tape
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
+            return out
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     __abs__ = abs
