@@ -1,8 +1,8 @@
 """`gradients`: d output / d input for chosen inputs, as floats or as differentiable Values.
 
 The rules of the op table run here on floats (``FLOAT_MATH``) or on Values
-(``VALUE_MATH``, for higher-order derivatives), in the one order every pass uses (newest
-node first, see :mod:`autodiff.core.backward`), so the floats are bit for bit the
+(``VALUE_MATH``, for higher-order derivatives), as the steps of the one reverse sweep
+(:func:`autodiff.core.backward.reverse_sweep`), so the floats are bit for bit the
 ``.grad`` that ``backward()`` leaves. A rule is evaluated only for an edge that leads to
 a requested input and carries a non-zero gradient.
 """
