@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from .core.backward import as_raised, reverse_sweep
 from .core.checks import is_real
-from .core.errors import rule_error
 from .core.graph import creation_order, local_partial, value_operands
-from .core.ops import OPERAND_NAMES, UNARY, Op
+from .core.ops import ALL_OPS, OPERAND_NAMES, UNARY, Op
 from .core.value import Value
 from .labels import NodeNames
 from .text import counted, markdown_cell, number, one_line
@@ -67,9 +67,10 @@ class StepTable(ABC):
 
     def expression(self, node: Value, precision: int = 6) -> str:
         """What ``node`` computes, in its inputs' names, e.g. ``x × w`` or ``σ(z1[0])``."""
-        op, a, b = node._op, node._a, node._b
+        op = node._op
         if op is None:
             return "leaf"
+        a, b = (*node.operands, None)[:2]
 
         def show(v: Any) -> str:
             if type(v) is not Value:
@@ -215,21 +216,18 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
     seed = float(seed)
     order = creation_order(output)
     received: dict[int, float] = {id(output): seed}
-    steps = []
-    ops = [node for node in reversed(order) if node._op is not None]
-    for index, node in enumerate(ops):
-        upstream = received.get(id(node), 0.0)
+    steps: list[Step] = []
+
+    def record(node: Value, upstream: float, sends: bool) -> None:
+        """One step: what ``node`` sends to each of its inputs (nothing, when idle)."""
         contributions = []
         for position, parent in value_operands(node):
             key = id(parent)
-            if upstream != 0.0:  # as backward(): a node with no gradient sends nothing
-                try:
-                    local = local_partial(node, position)
-                except (ArithmeticError, ValueError) as exc:
-                    raise rule_error(node, exc, in_backward=False) from None
+            if sends:
+                local = local_partial(node, position)
                 contribution = upstream * local
                 received[key] = received.get(key, 0.0) + contribution
-            else:
+            else:  # as in every pass: a node whose gradient is 0 sends nothing
                 try:
                     local = local_partial(node, position)
                 except (ArithmeticError, ValueError):
@@ -239,6 +237,15 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
             contributions.append(Contribution(parent, local, contribution,
                                               node._op.derivative_formulas[position],
                                               received[key], OPERAND_NAMES[position]))
-        steps.append(Step(index, node, upstream, tuple(contributions)))
+        steps.append(Step(len(steps), node, upstream, tuple(contributions)))
+
+    def send(node: Value, upstream: float) -> None:
+        record(node, upstream, True)
+
+    def idle(node: Value, upstream: float) -> None:
+        record(node, upstream, False)
+
+    nodes = [node for node in reversed(order) if node._op is not None]
+    reverse_sweep(nodes, dict.fromkeys(ALL_OPS, send), received, idle, as_raised)
     return Explanation(output, seed, order, steps)
 

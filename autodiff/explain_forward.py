@@ -1,10 +1,11 @@
 """`explain_forward`: the forward-mode sweep as steps (local derivative × input's tangent).
 
-The mirror image of :func:`autodiff.explain`: the nodes come oldest first (creation
-order) and each reached node sums ``local derivative × tangent of the operand`` over its
-reached operands, in operand order, from +0.0, with the local derivatives and their
-formulas read off the op table. The tangents are bit for bit those of
-:func:`autodiff.transforms.forward.forward_tangents`. Text only: no graphviz here.
+The mirror image of :func:`autodiff.explain`: a reader of the one forward sweep
+(:func:`autodiff.transforms.forward.forward_sweep`), which takes the nodes oldest first
+(creation order) and gives each reached node the sum of ``local derivative × tangent of the
+operand`` over its reached operands, in operand order, from +0.0, with the local
+derivatives and their formulas read off the op table. So the tangents are bit for bit those
+of :func:`autodiff.forward_tangents`. Text only: no graphviz here.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .core.checks import check_finite
 from .core.graph import creation_order
 from .core.ops import OPERAND_NAMES
 from .core.value import Value
 from .explain import StepTable
 from .labels import NodeNames
 from .text import counted, number, one_line
-from .transforms.forward import check_tangent, tangent_terms
+from .transforms.forward import Term, forward_sweep, seed_tangents
 
 
 class TangentTerm(NamedTuple):
@@ -123,27 +123,15 @@ def explain_forward(output: Value, tangents: Mapping[Value, Any]) -> ForwardExpl
     if not isinstance(tangents, Mapping):
         raise TypeError(f"tangents must be a dict of leaf → tangent, got "
                         f"{type(tangents).__name__}")
-    seeds: dict[int, float] = {}
-    for leaf, t in tangents.items():
-        if not isinstance(leaf, Value):
-            raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
-        if leaf._op is not None:
-            raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
-        seeds[id(leaf)] = check_finite(t, f"the tangent of {leaf.label or 'a leaf'}")
+    seeds = seed_tangents(tangents, named=True)
     order = creation_order(output)
-    reached = dict(seeds)
-    steps = []
-    for node in (n for n in order if n._op is not None):
-        terms, total = [], 0.0
-        for position, operand, local in tangent_terms(node, reached):
-            product = local * reached[id(operand)]
-            total += product
-            terms.append(TangentTerm(operand, OPERAND_NAMES[position],
-                                     node._op.derivative_formulas[position], local,
-                                     reached[id(operand)], product, total))
-        if terms:
-            check_tangent(node, total, [t.input_tangent for t in terms] +
-                          [t.local_derivative for t in terms])
-            reached[id(node)] = total
-        steps.append(ForwardStep(len(steps), node, tuple(terms), total))
+    steps: list[ForwardStep] = []
+
+    def visit(node: Value, terms: list[Term], tangent: float) -> None:
+        steps.append(ForwardStep(len(steps), node, tuple(
+            TangentTerm(operand, OPERAND_NAMES[position], node._op.derivative_formulas[position],
+                        local, t, product, so_far)
+            for position, operand, local, t, product, so_far in terms), tangent))
+
+    forward_sweep([n for n in order if n._op is not None], dict(seeds), visit)
     return ForwardExplanation(output, seeds, order, steps)

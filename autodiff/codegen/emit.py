@@ -11,9 +11,11 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, Op
+from ..core.backward import as_raised, reverse_sweep
+from ..core.ops import ALL_OPS, FLOAT_MATH, OPERAND_NAMES, UNARY, Op
 from ..core.value import Value
-from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
+from .symbols import Sym, constant, is_integral, name
+from .symbols import contribution as local_contribution
 
 # Forward functions that are Python operators run on symbols (and print inline).
 OPERATOR_FORWARDS = (operator.add, operator.sub, operator.mul, operator.truediv,
@@ -112,29 +114,36 @@ class _Generator:
         return f"g_{self.own_name[id(node)]}"
 
     def reverse(self) -> dict[int, Sym]:
-        """Gradient symbols of the inputs; sums contributions in the eager engine's order."""
-        pending: dict[int, tuple[Sym, list[str]]] = {}
+        """Gradient symbols of the inputs: one reverse sweep (the engine's, so contributions
+        are summed in its order), in which each node writes its gradient's line."""
+        self.grads: dict[int, Sym] = {}
+        self.sources: dict[int, list[str]] = {}
         if self.live(self.output):
-            pending[id(self.output)] = (constant(1.0), ["the output"])
-        for node in reversed(self.order):
-            op = node._op
-            if op is None or id(node) not in pending:
-                continue
-            grad, sources = pending.pop(id(node))
-            if not grad.is_atom and id(node) in self.own_name:
-                grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
-            contributions = self.contributions(node, op, grad, sources)
-            if not grad.is_atom and any(c is not grad for _, c, _ in contributions):
-                grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
-                contributions = self.contributions(node, op, grad, sources)
-            for parent, contribution, source in contributions:
-                self.accumulate(pending, parent, contribution, source)
+            self.grads[id(self.output)] = constant(1.0)
+            self.sources[id(self.output)] = ["the output"]
+        nodes = [node for node in reversed(self.order) if node._op is not None]
+        reverse_sweep(nodes, dict.fromkeys(ALL_OPS, self.send), self.grads, failed=as_raised)
         grads = {}
         for i, v in enumerate(self.inputs):
-            if id(v) in pending:
-                grad, sources = pending.pop(id(v))
+            if id(v) in self.grads:
+                grad, sources = self.grads.pop(id(v)), self.sources.pop(id(v))
                 grads[id(v)] = self.emit(f"g_x{i}", grad, "from " + "; ".join(sources))
         return grads
+
+    def send(self, node: Value, grad: Sym) -> None:
+        """The step of ``node``: its gradient's line (when it is not a name already), then
+        a contribution to each live parent."""
+        op = node._op
+        del self.grads[id(node)]
+        sources = self.sources.pop(id(node))
+        if not grad.is_atom and id(node) in self.own_name:
+            grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
+        contributions = self.contributions(node, op, grad, sources)
+        if not grad.is_atom and any(c is not grad for _, c, _ in contributions):
+            grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
+            contributions = self.contributions(node, op, grad, sources)
+        for parent, contribution, source in contributions:
+            self.accumulate(parent, contribution, source)
 
     def contributions(self, node: Value, op: Op, grad: Sym, sources: list[str]
                       ) -> list[tuple[Value, Sym, str]]:
@@ -147,7 +156,7 @@ class _Generator:
         for i, parent in enumerate(node.operands):
             if not self.live(parent):
                 continue
-            contribution = grad * op.partials[i](SYMBOL_MATH, *args, out)
+            contribution = local_contribution(op, i, grad, args, out)
             if contribution.is_const(0.0):
                 continue
             rule = f"∂/∂{OPERAND_NAMES[i]} = {op.derivative_formulas[i]}"
@@ -155,16 +164,18 @@ class _Generator:
                           f"{child} {op.name}: {rule}"))
         return found
 
-    def accumulate(self, pending: dict[int, tuple[Sym, list[str]]], parent: Value,
-                   contribution: Sym, source: str) -> None:
-        if id(parent) not in pending:
-            pending[id(parent)] = (contribution, [source])
+    def accumulate(self, parent: Value, contribution: Sym, source: str) -> None:
+        key = id(parent)
+        if key not in self.grads:
+            self.grads[key] = contribution
+            self.sources[key] = [source]
             return
-        total, sources = pending[id(parent)]
+        total, sources = self.grads[key], self.sources[key]
         if len(sources) >= _TERMS_PER_LINE:  # write the partial sum out, keep adding to it
             total = self.emit(self.gradient_name(parent), total, "from " + "; ".join(sources))
             sources = ["its uses above"]
-        pending[id(parent)] = (total + contribution, [*sources, source])
+        self.grads[key] = total + contribution
+        self.sources[key] = [*sources, source]
 
 
 def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..core.checks import is_real
-from ..core.ops import FLOAT_MATH
+from ..core.ops import FLOAT_MATH, scaled_pow_taken_as_zero
 
 # Python's binding strengths, weakest first (only the ones generated code uses).
 SUM, PRODUCT, UNARY_MINUS, POWER, ATOM = range(5)
@@ -208,10 +208,11 @@ _call_scaled_pow = _symbolic_call("scaled_pow", FLOAT_MATH.scaled_pow)
 
 
 def _scaled_pow(c: Any, u: Any, e: Any) -> Sym:
-    """FLOAT_MATH.scaled_pow on symbols: c · u**e, and 0 when c == 0. With constants c ≠ 0
-    and a whole e it is plain arithmetic (as VALUE_MATH writes it for Values)."""
+    """FLOAT_MATH.scaled_pow on symbols: c · u**e, and 0 where the op table takes it as 0
+    (known here when c is a constant). With a constant c that is not, and a whole e, it is
+    plain arithmetic (as VALUE_MATH writes it for Values)."""
     c, u, e = as_sym(c), as_sym(u), as_sym(e)
-    if c.is_const(0.0):
+    if c.const is not None and scaled_pow_taken_as_zero(c.const):
         return constant(0.0)
     if c.const is not None and is_integral(e):
         return c * u ** e
@@ -223,3 +224,10 @@ def _scaled_pow(c: Any, u: Any, e: Any) -> Sym:
 SYMBOL_MATH = SimpleNamespace(**{fn_name: _symbolic_call(fn_name, fn)
                                  for fn_name, fn in vars(FLOAT_MATH).items()})
 SYMBOL_MATH.scaled_pow = _scaled_pow
+
+
+def contribution(op: Any, position: int, grad: Sym, operands: list[Sym], out: Sym) -> Sym:
+    """``grad × ∂out/∂operand`` as text: the op table's rule for operand ``position`` run on
+    symbols. Both code emitters write their reverse steps with it (the engine's per-op
+    steps, by ``make generate``, and ``compile_grad``'s straight-line code)."""
+    return grad * op.partials[position](SYMBOL_MATH, *operands, out)

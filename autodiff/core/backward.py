@@ -1,11 +1,15 @@
-"""The backward pass: the graph in creation order, and the chain rule applied along it.
+"""The backward pass: one reverse sweep, which every pass over a graph runs, and `backward`.
 
-Read this after ``value.py`` and ``operators.py``. Every pass over a graph uses one order:
-op nodes in decreasing creation index, each sending its gradient to its operands through
-its op's generated step. So a node's gradient is summed over its uses in the same order
-by ``backward()``, ``gradients()``, ``explain``, ``compile_grad`` and the drawings, and
-they agree bit for bit. A gradient starts at +0.0 and each contribution is added to it
-(so a gradient that sums to zero is +0.0), and a node whose gradient is 0 sends nothing.
+Read this after ``operators.py``. :func:`reverse_sweep` is the chain rule, once: op nodes
+newest first (decreasing creation index, see :mod:`autodiff.core.graph`), each sending its
+gradient ``g`` on to its operands through its op's step. Every pass is a reader of it:
+``backward()`` with the generated steps on ``.grad``; :func:`autodiff.gradients` (both
+kinds), :func:`autodiff.explain` (and so the drawings and step-through frames) and
+``compile_grad``'s generated reverse code with steps of their own, each keeping its
+gradients in a dict. So a node's gradient is summed over its uses in the same order
+everywhere, bit for bit. A gradient starts at +0.0 and each contribution is added to it
+(so a gradient that sums to zero is +0.0), and a node whose gradient is 0 sends nothing:
+the one line of the sweep that says so is the rule for such a node in every pass.
 
 ``backward()`` adds exactly this call's contribution to every ``.grad``: nodes that hold a
 gradient already (set by the user, or left by another pass) are set to 0 for the pass and
@@ -17,7 +21,7 @@ sequential order.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
 
@@ -26,6 +30,44 @@ from .checks import check_seed_gradient
 from .errors import GradientOverflowError, rule_error
 from .graph import creation_order
 from .operators import STEPS
+
+NodeStep = Callable[[Any, Any], None]  # step(node, g): send g × each local derivative on
+
+
+def reverse_sweep(nodes: Iterable[Any], steps: Mapping[Any, NodeStep],
+                  gradients: Mapping[int, Any] | None = None,
+                  idle: Callable[[Any, Any], None] | None = None,
+                  failed: Callable[[Any, Exception], Exception] | None = None) -> None:
+    """The chain rule, for every pass: each op node of ``nodes`` (newest first) sends its
+    gradient ``g`` on to its operands with ``steps[node._op](node, g)``.
+
+    ``g`` is ``node.grad``, or ``gradients[id(node)]`` (0 if missing) when the reader
+    keeps its own. A node whose gradient is 0 sends nothing (``idle(node, g)`` is told).
+    A step that fails (a rule undefined at its operands) raises ``failed(node, error)``:
+    by default the error backward() reports, naming the op, the operand and the label.
+    """
+    failed = failed or _failed_in_backward
+    for node in nodes:
+        g = node.grad if gradients is None else gradients.get(id(node), 0.0)
+        if g == 0.0:  # the rule at a node whose gradient is 0: it sends nothing
+            if idle is not None:
+                idle(node, g)
+            continue
+        try:
+            steps[node._op](node, g)  # STEPS maps each op to its step: OP_mul → mul_backward
+        except (ArithmeticError, ValueError) as exc:
+            raise failed(node, exc) from None
+
+
+def as_raised(node: Any, exc: Exception) -> Exception:
+    """For a reader of the sweep whose steps report their own errors: the error as raised."""
+    return exc
+
+
+def _failed_in_backward(node: Any, exc: Exception) -> Exception:
+    """An overflowing sum is reported as it is; a failed rule names the op and operand."""
+    return exc if isinstance(exc, GradientOverflowError) else rule_error(node, exc)
+
 
 _LOCK = threading.Lock()
 _passes = 0  # backward() calls begun, in any thread
@@ -68,7 +110,7 @@ def backward(output: Any, grad: float = 1.0) -> None:
                 _propagate_exactly(output, seed, walk, chain(walk, leaves))
             else:
                 output.grad += seed
-                _propagate(reversed(walk))
+                reverse_sweep(reversed(walk), STEPS)
             return
         order = creation_order(output)
         _propagate_exactly(output, seed, [n for n in order if n._op is not None], order)
@@ -86,30 +128,10 @@ def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Itera
             node.grad = 0.0
     output.grad += seed
     try:
-        _propagate(reversed(walk))
+        reverse_sweep(reversed(walk), STEPS)
     finally:
         for node, old in held.values():
             node.grad = old + node.grad
-
-
-def _propagate(nodes: Iterable[Any]) -> None:
-    """The chain rule on floats: send each node's ``.grad`` on to its operands' ``.grad``.
-
-    ``nodes`` are op nodes, newest first. Each op's step is in
-    :mod:`autodiff.core.operators`, generated from its rules. A node whose gradient is 0
-    sends nothing, which also skips nodes of the tape that the output does not depend on.
-    """
-    steps = STEPS
-    for node in nodes:
-        g = node.grad
-        if g == 0.0:
-            continue
-        try:
-            steps[node._op](node, g)
-        except GradientOverflowError:
-            raise
-        except (ArithmeticError, ValueError) as exc:
-            raise rule_error(node, exc) from None
 
 
 def backward_passes() -> int:

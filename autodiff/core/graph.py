@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from operator import attrgetter
 from typing import Any
 
+from .errors import rule_error
 from .ops import FLOAT_MATH
 
 _index_of = attrgetter("_index")
@@ -68,13 +69,17 @@ def value_operands(node: Any) -> list[tuple[int, Any]]:
 def local_partial(node: Any, position: int, m: Any = FLOAT_MATH,
                   differentiable: bool = False) -> Any:
     """∂node/∂(operand ``position``), read off the op table; with ``differentiable=True``
-    the rule runs on the Values themselves (``m`` should be ``VALUE_MATH``)."""
+    the rule runs on the Values themselves (``m`` should be ``VALUE_MATH``). A rule that is
+    undefined there raises the engine's error naming the op, the operand and the label."""
     op = node._op
     operands = node.operands if differentiable else [
         x if type(x) is float else x.data for x in node.operands]
     for counter in rule_counters.get():
         counter[op.name] += 1
-    return op.partials[position](m, *operands, node if differentiable else node.data)
+    try:
+        return op.partials[position](m, *operands, node if differentiable else node.data)
+    except (ArithmeticError, ValueError) as exc:
+        raise rule_error(node, exc, in_backward=False) from None
 
 
 def local_partials(node: Any, m: Any = FLOAT_MATH, differentiable: bool = False

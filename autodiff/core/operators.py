@@ -1,16 +1,17 @@
 """The eager engine's per-op code: each op's Value methods and its backward steps.
 
-GENERATED from the op table (autodiff/core/ops.py) by tools/engine_source.py:
-do not edit. After changing the table, run `make generate`; tests/test_engine_source.py
-fails while this file and the table disagree.
+GENERATED from the op table (autodiff/core/ops.py) by tools/engine_source.py: do not edit.
+After changing the table, run `make generate`; tests/test_engine_source.py fails while this
+file and the table disagree.
 
-Each method computes its op's forward on floats and records one node; each
-``<op>_backward(node, g)`` is the chain rule for one node: every operand's ``.grad`` gets
-``g`` (the node's own gradient) times the table's local derivative. ``Value`` is set by
+Each method computes its op's forward on floats and makes one node, put on this context's
+tape (autodiff/core/tape.py); each ``<op>_backward(node, g)`` is the chain rule for one
+node: every operand's ``.grad`` gets ``g`` (the node's own gradient) times the table's
+local derivative. The backward pass (autodiff/core/backward.py) finds a node's step in
+``STEPS`` at the end of this file (``OP_mul`` → ``mul_backward``). ``Value`` is set by
 autodiff/core/value.py, which defines the class from ``ValueOperators`` (this file cannot
 import it: value.py imports this file).
 """
-# ruff: noqa: E501
 
 from __future__ import annotations
 
@@ -20,12 +21,13 @@ from .checks import is_real, number_operand, unsupported
 from .errors import check_contribution as check
 from .errors import op_error
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
-from .tape import creation_counter, record_rarely
+from .tape import creation_counter, join, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 
 Value: Any = None  # the Value class (set by autodiff/core/value.py)
 new = object.__new__
+NOT_FINITE = OverflowError("the float result is not finite")  # + − × ÷ overflowed silently
 
 # The op table's rows, by variant.
 OP_add = OPS['add']
@@ -83,708 +85,356 @@ class ValueOperators:
     __slots__ = ()
 
     def __add__(self, other):
-        """add: self + other, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1. One node: a number operand is kept on it as a constant."""
+        """add: self + other, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_add
             v = other.data
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_add_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_add_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('add', self, other, False)
+        data = u + v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, self, other)
             return out
-        return unsupported('add', self, other, False)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_add and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __radd__(self, other):
-        """add: number + self, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1. One node: a number operand is kept on it as a constant."""
+        """add: number + self, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1."""
+        v = self.data
         if type(other) is Value:
+            op = OP_add
             u = other.data
-            v = self.data
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_add_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_add_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            data = u + v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_add_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_add_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('add', self, other, True)
+        data = u + v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, other, self)
             return out
-        return unsupported('add', self, other, True)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_add and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __sub__(self, other):
-        """sub: self − other, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1. One node: a number operand is kept on it as a constant."""
+        """sub: self − other, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_sub
             v = other.data
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_sub_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_sub_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('sub', self, other, False)
+        data = u - v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, self, other)
             return out
-        return unsupported('sub', self, other, False)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_sub and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __rsub__(self, other):
-        """sub: number − self, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1. One node: a number operand is kept on it as a constant."""
+        """sub: number − self, out = u − v; ∂out/∂u = 1, ∂out/∂v = −1."""
+        v = self.data
         if type(other) is Value:
+            op = OP_sub
             u = other.data
-            v = self.data
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_sub_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_sub_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            data = u - v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_sub_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_sub_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('sub', self, other, True)
+        data = u - v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, other, self)
             return out
-        return unsupported('sub', self, other, True)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_sub and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __mul__(self, other):
-        """mul: self × other, out = u × v; ∂out/∂u = v, ∂out/∂v = u. One node: a number operand is kept on it as a constant."""
+        """mul: self × other, out = u × v; ∂out/∂u = v, ∂out/∂v = u."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_mul
             v = other.data
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_mul_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_mul_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('mul', self, other, False)
+        data = u * v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, self, other)
             return out
-        return unsupported('mul', self, other, False)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_mul and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __rmul__(self, other):
-        """mul: number × self, out = u × v; ∂out/∂u = v, ∂out/∂v = u. One node: a number operand is kept on it as a constant."""
+        """mul: number × self, out = u × v; ∂out/∂u = v, ∂out/∂v = u."""
+        v = self.data
         if type(other) is Value:
+            op = OP_mul
             u = other.data
-            v = self.data
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_mul_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_mul_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            data = u * v
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_mul_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_mul_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('mul', self, other, True)
+        data = u * v
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, other, self)
             return out
-        return unsupported('mul', self, other, True)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_mul and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __truediv__(self, other):
-        """div: self ÷ other, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v². One node: a number operand is kept on it as a constant."""
+        """div: self ÷ other, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v²."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_div
             v = other.data
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_div_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_div_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div_const_right, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('div', self, other, False)
+        try:
+            data = div_forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (self, other), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, self, other)
             return out
-        return unsupported('div', self, other, False)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_div and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __rtruediv__(self, other):
-        """div: number ÷ self, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v². One node: a number operand is kept on it as a constant."""
+        """div: number ÷ self, out = u ÷ v; ∂out/∂u = 1/v, ∂out/∂v = −out/v = −u/v²."""
+        v = self.data
         if type(other) is Value:
+            op = OP_div
             u = other.data
-            v = self.data
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_div_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_div_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            try:
-                data = div_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_div_const_left, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_div_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_div_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('div', self, other, True)
+        try:
+            data = div_forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (other, self), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, other, self)
             return out
-        return unsupported('div', self, other, True)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_div and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __pow__(self, other):
-        """pow: self ^ other, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u. One node: a number operand is kept on it as a constant."""
+        """pow: self ^ other, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u."""
+        u = self.data
         if type(other) is Value:
-            u = self.data
+            op = OP_pow
             v = other.data
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_pow_const_right
             if type(other) is not float:
-                other = number_operand(other, OP_pow_const_right, self)
-            u = self.data
+                other = number_operand(other, op, self)
             v = other
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow_const_right, (self, other), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow_const_right, (self, other), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow_const_right
-            out._a = self
-            out._b = other
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, self, other)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('pow', self, other, False)
+        try:
+            data = pow_forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (self, other), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (self, other), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = self
+        out._b = other
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, self, other)
             return out
-        return unsupported('pow', self, other, False)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_pow and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __rpow__(self, other):
-        """pow: number ^ self, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u. One node: a number operand is kept on it as a constant."""
+        """pow: number ^ self, out = u ^ v; ∂out/∂u = v·u^(v−1), ∂out/∂v = out·ln u."""
+        v = self.data
         if type(other) is Value:
+            op = OP_pow
             u = other.data
-            v = self.data
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            if other._tape is not tape:
-                if other._op is None:
-                    other._tape = tape
-                    tape.leaves.append(other)
-                else:
-                    tape.pure = False
-            nodes.append(out)
-            return out
-        if type(other) is float or is_real(other):
+        elif type(other) is float or is_real(other):
+            op = OP_pow_const_left
             if type(other) is not float:
-                other = number_operand(other, OP_pow_const_left, self)
+                other = number_operand(other, op, self)
             u = other
-            v = self.data
-            try:
-                data = pow_forward(u, v)
-            except (ArithmeticError, ValueError) as exc:
-                raise op_error(OP_pow_const_left, (other, self), exc) from None
-            if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
-                # finite operands, an inf or nan result: + − × ÷ overflowed without raising
-                raise op_error(OP_pow_const_left, (other, self), OverflowError('the float result is not finite'))
-            out = new(Value)
-            out.data = data
-            out.grad = 0.0
-            out._op = OP_pow_const_left
-            out._a = other
-            out._b = self
-            out._index = next(creation_counter)
-            tape = tape_now() or start_tape()
-            out._tape = tape
-            nodes = tape.nodes
-            if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-                record_rarely(out, tape, other, self)
-                return out
-            if self._tape is not tape:
-                if self._op is None:
-                    self._tape = tape
-                    tape.leaves.append(self)
-                else:
-                    tape.pure = False
-            nodes.append(out)
+        else:
+            return unsupported('pow', self, other, True)
+        try:
+            data = pow_forward(u, v)
+        except (ArithmeticError, ValueError) as exc:
+            raise op_error(op, (other, self), exc) from None
+        if data - data != 0.0 and u - u == 0.0 and v - v == 0.0:
+            raise op_error(op, (other, self), NOT_FINITE)
+        out = new(Value)
+        out.data = data
+        out.grad = 0.0
+        out._op = op
+        out._a = other
+        out._b = self
+        out._index = next(creation_counter)
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
+            record_rarely(out, tape, other, self)
             return out
-        return unsupported('pow', self, other, True)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        if op is OP_pow and other._tape is not tape:
+            join(tape, other)
+        tape.nodes.append(out)
+        return out
 
     def __neg__(self):
         """neg: out = −u; ∂out/∂u = −1."""
@@ -797,19 +447,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def exp(self):
@@ -826,19 +470,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def log(self):
@@ -855,19 +493,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def sqrt(self):
@@ -884,19 +516,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def tanh(self):
@@ -913,19 +539,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def sigmoid(self):
@@ -942,19 +562,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def relu(self):
@@ -971,19 +585,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def sin(self):
@@ -1000,19 +608,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def cos(self):
@@ -1029,19 +631,13 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
     def abs(self):
@@ -1055,46 +651,16 @@ class ValueOperators:
         out._a = self
         out._b = None
         out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
+        out._tape = tape = tape_now() or start_tape()
+        if len(tape.nodes) >= tape.limit:  # no_grad, or the tape is full
             record_rarely(out, tape, self, None)
             return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
+        if self._tape is not tape:  # a leaf's first use on this tape, or a node from elsewhere
+            join(tape, self)
+        tape.nodes.append(out)
         return out
 
-    def __abs__(self):
-        """abs: out = |u|; ∂out/∂u = sign(u) (0 at u = 0)."""
-        u = self.data
-        data = abs(u)
-        out = new(Value)
-        out.data = data
-        out.grad = 0.0
-        out._op = OP_abs
-        out._a = self
-        out._b = None
-        out._index = next(creation_counter)
-        tape = tape_now() or start_tape()
-        out._tape = tape
-        nodes = tape.nodes
-        if len(nodes) >= tape.limit:  # no_grad, or the tape is full
-            record_rarely(out, tape, self, None)
-            return out
-        if self._tape is not tape:
-            if self._op is None:
-                self._tape = tape
-                tape.leaves.append(self)
-            else:
-                tape.pure = False
-        nodes.append(out)
-        return out
+    __abs__ = abs
 
 
 # --- backward steps: the chain rule for one node of each op variant ---

@@ -31,7 +31,8 @@ UNARY, BINARY, CONST_RIGHT, CONST_LEFT = "unary", "binary", "const_right", "cons
 OPERAND_NAMES = ("u", "v")  # how rules, formulas, explain and drawings name the operands
 
 __all__ = ["BINARY", "CONST_LEFT", "CONST_LEFT_OPS", "CONST_RIGHT", "CONST_RIGHT_OPS",
-           "FLOAT_MATH", "OPERAND_NAMES", "OPS", "UNARY", "DomainError", "Op", "variant"]
+           "FLOAT_MATH", "OPERAND_NAMES", "OPS", "UNARY", "Op", "log_scaled_taken_as_zero",
+           "scaled_pow_taken_as_zero", "variant"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -123,18 +124,30 @@ def _sigmoid(u: float) -> float:
 
 # --- math namespaces the rules run on ---------------------------------------------
 
+# pow's "taken as 0" cases: decided here only (the math namespaces on Values and on
+# code-generation symbols ask these two functions too).
+
+def scaled_pow_taken_as_zero(c: float) -> bool:
+    """``c · u**e`` is taken as 0 where c == 0, so d/du u**0 = 0 even at u = 0 (PyTorch's
+    value), where ``u**(0 − 1)`` is undefined."""
+    return c == 0
+
+
+def log_scaled_taken_as_zero(x: float, u: float) -> bool:
+    """``x · ln u`` is taken as 0 where x == 0 or u == 0: ``∂(u^v)/∂v = out · ln u`` at u = 0
+    (with v ≥ 0, where the forward is defined) is the limit from u > 0, which is 0, and
+    PyTorch's value."""
+    return x == 0 or u == 0
+
+
 def _scaled_pow(c: float, u: float, e: float) -> float:
-    """c · u**e, taken as 0 when c == 0 (so d/du u**0 = 0 even at u = 0, as in PyTorch)."""
-    return 0.0 if c == 0 else c * _pow(u, e)
+    """c · u**e (0 where :func:`scaled_pow_taken_as_zero`)."""
+    return 0.0 if scaled_pow_taken_as_zero(c) else c * _pow(u, e)
 
 
 def _log_scaled(x: float, u: float) -> float:
-    """x · ln u, taken as 0 when x == 0 or u == 0.
-
-    ``∂(u^v)/∂v = out · ln u`` at u = 0 (with v ≥ 0, where the forward is defined) is the
-    limit from u > 0, which is 0, and PyTorch's value.
-    """
-    return 0.0 if x == 0 or u == 0 else x * _log(u)
+    """x · ln u (0 where :func:`log_scaled_taken_as_zero`)."""
+    return 0.0 if log_scaled_taken_as_zero(x, u) else x * _log(u)
 
 
 FLOAT_MATH = SimpleNamespace(

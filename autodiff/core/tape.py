@@ -102,14 +102,20 @@ def record_rarely(out: Any, tape: Tape, left: Any, right: Any) -> None:
         if tape.overflowed:
             return
     for operand in (left, right):
-        if operand is None or type(operand) is float or operand._tape is tape:
-            continue
-        if operand._op is None:
-            operand._tape = tape
-            tape.leaves.append(operand)
-        else:
-            tape.pure = False  # backward() then sorts this graph instead of walking the tape
+        if operand is not None and type(operand) is not float and operand._tape is not tape:
+            join(tape, operand)
     tape.nodes.append(out)
+
+
+def join(tape: Tape, operand: Any) -> None:
+    """An operand Value not yet on ``tape``: a leaf joins it (listed with its leaves), an op
+    node from elsewhere makes it impure (backward() then sorts the graph instead of walking
+    the tape)."""
+    if operand._op is None:
+        operand._tape = tape
+        tape.leaves.append(operand)
+    else:
+        tape.pure = False
 
 
 def make_room(tape: Tape) -> Tape:

@@ -7,8 +7,10 @@ oldest node first, and gives each node the tangent
     tangent(node) = Σᵢ ∂node/∂operandᵢ · tangent(operandᵢ),
 
 with every local derivative read off the op table
-(:func:`autodiff.core.graph.local_partial`), so there is no second copy of
-any derivative. The rules, stated as exactly as the backward pass states its own:
+(:func:`autodiff.core.graph.local_partial`), so there is no second copy of any derivative.
+:func:`forward_sweep` is that sweep, written once: ``forward_tangents``, ``jvp``, forward
+``jacobian``, ``hvp`` and :func:`autodiff.explain_forward` are its readers. The rules,
+stated as exactly as the backward pass states its own:
 
 - The *seeded* leaves are the ones given a tangent (all the primals, in ``jvp``). A node
   is *reached* when one of its Value operands is a seeded leaf or a reached node.
@@ -23,30 +25,47 @@ any derivative. The rules, stated as exactly as the backward pass states its own
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..core import tape as _tape
 from ..core.checks import check_finite, check_finites
-from ..core.errors import GradientOverflowError, describe_node, rule_error
+from ..core.errors import GradientOverflowError, describe_node
 from ..core.graph import creation_order, local_partial, value_operands
 from ..core.value import Value
 from .gradients import gradients
 from .matrix import Jacobian
 
+# One term of a node's tangent: (operand position, operand, local derivative, the
+# operand's tangent, their product, the node's tangent so far).
+Term = tuple[int, Value, float, float, float, float]
 
-def tangent_terms(node: Value, reached: Mapping[int, float]) -> list[tuple[int, Value, float]]:
-    """``(operand position, operand, local derivative)`` for each reached operand of
-    ``node``, in operand order: the terms of its tangent (one rule evaluation each)."""
-    terms = []
-    for position, operand in value_operands(node):
-        if id(operand) in reached:
-            try:
+
+def forward_sweep(nodes: Iterable[Value], tangents: dict[int, float],
+                  visit: Callable[[Value, list[Term], float], None] | None = None) -> None:
+    """The forward sweep, for every forward pass: each op node of ``nodes`` (oldest first)
+    gets ``Σ local derivative × tangent(operand)`` over its reached operands.
+
+    ``tangents`` holds the seeded leaves' tangents by id and receives each reached node's.
+    A node is reached when one of its operands is; its sum starts at +0.0 and adds one term
+    per reached operand, in operand order (one rule evaluation each). ``visit(node, terms,
+    tangent)`` is told of every node, reached (with its terms) or not (with none).
+    """
+    for node in nodes:
+        total = 0.0
+        terms: list[Term] = []
+        for position, operand in value_operands(node):
+            t = tangents.get(id(operand))
+            if t is not None:
                 local = local_partial(node, position)
-            except (ArithmeticError, ValueError) as exc:
-                raise rule_error(node, exc, in_backward=False) from None
-            terms.append((position, operand, local))
-    return terms
+                product = local * t
+                total += product
+                terms.append((position, operand, local, t, product, total))
+        if terms:
+            check_tangent(node, total, [term[3] for term in terms] + [term[2] for term in terms])
+            tangents[id(node)] = total
+        if visit is not None:
+            visit(node, terms, total)
 
 
 def check_tangent(node: Value, total: float, terms: Sequence[float]) -> None:
@@ -57,27 +76,24 @@ def check_tangent(node: Value, total: float, terms: Sequence[float]) -> None:
                                 f"a float (value {node.data!r}, terms {list(terms)!r})")
 
 
-def forward_sweep(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict[int, float]:
-    """One forward sweep: the tangent of every reached node (by id), seeds included."""
+def seed_tangents(seeds: Mapping[Any, Any], named: bool = False) -> dict[int, float]:
+    """The seeded leaves' tangents by id, checked (``named``: errors name the leaf)."""
+    tangents = {}
     for leaf, t in seeds.items():
         if not isinstance(leaf, Value):
             raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
         if leaf._op is not None:
             raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
-        check_finite(t, "a tangent")
-    reached = {id(leaf): float(t) for leaf, t in seeds.items()}
-    for node in creation_order(*outputs):
-        if node._op is None:
-            continue  # a leaf: its tangent is its seed, or it is not reached
-        terms = tangent_terms(node, reached)
-        if terms:
-            total = 0.0
-            for _, operand, local in terms:
-                total += local * reached[id(operand)]
-            check_tangent(node, total, [reached[id(o)] for _, o, _ in terms] +
-                          [local for _, _, local in terms])
-            reached[id(node)] = total
-    return reached
+        what = f"the tangent of {leaf.label or 'a leaf'}" if named else "a tangent"
+        tangents[id(leaf)] = check_finite(t, what)
+    return tangents
+
+
+def sweep_to(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict[int, float]:
+    """One forward sweep to ``outputs``: the tangent of every reached node (by id)."""
+    tangents = seed_tangents(seeds)
+    forward_sweep([n for n in creation_order(*outputs) if n._op is not None], tangents)
+    return tangents
 
 
 def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, float]
@@ -92,7 +108,7 @@ def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, flo
     outs = check_outputs(outputs, "forward_tangents")
     if not isinstance(seeds, Mapping):
         raise TypeError(f"seeds must be a dict of Value → tangent, got {type(seeds).__name__}")
-    reached = forward_sweep(outs, seeds)
+    reached = sweep_to(outs, seeds)
     result = tuple(reached.get(id(out), 0.0) for out in outs)
     return result if many else result[0]
 
@@ -138,7 +154,7 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     xs = check_finites(primals, "primals")
     vs = check_finites(tangents, "tangents", len(xs))
     leaves, outs, single = trace(f, xs, "jvp")
-    reached = forward_sweep(outs, dict(zip(leaves, vs, strict=True)))
+    reached = sweep_to(outs, dict(zip(leaves, vs, strict=True)))
     values = tuple(out.data for out in outs)
     return _shape(values, single), _shape(tuple(reached.get(id(o), 0.0) for o in outs), single)
 
@@ -188,7 +204,7 @@ def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., Jacobia
         if mode == "forward" or (mode == "auto" and n < m):
             columns = []
             for leaf in leaves:
-                reached = forward_sweep(outs, {leaf: 1.0})
+                reached = sweep_to(outs, {leaf: 1.0})
                 columns.append([reached.get(id(out), 0.0) for out in outs])
             return Jacobian([[columns[j][i] for j in range(n)] for i in range(m)])
         return Jacobian([list(gradients(out, leaves)) for out in outs])
@@ -207,5 +223,5 @@ def hvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     if not single:
         raise TypeError(f"hvp needs f to return one Value, got {len(outs)} outputs")
     grads = gradients(outs[0], leaves, create_graph=True)
-    reached = forward_sweep(grads, dict(zip(leaves, vs, strict=True)))
+    reached = sweep_to(grads, dict(zip(leaves, vs, strict=True)))
     return tuple(reached.get(id(g), 0.0) for g in grads)

@@ -1,8 +1,8 @@
 """`gradients`: d output / d input for chosen inputs, as floats or as differentiable Values.
 
 The rules of the op table run here on floats (``FLOAT_MATH``) or on Values
-(``VALUE_MATH``, for higher-order derivatives), in the one order every pass uses (newest
-node first, see :mod:`autodiff.core.backward`), so the floats are bit for bit the
+(``VALUE_MATH``, for higher-order derivatives), as the steps of the one reverse sweep
+(:func:`autodiff.core.backward.reverse_sweep`), so the floats are bit for bit the
 ``.grad`` that ``backward()`` leaves. A rule is evaluated only for an edge that leads to
 a requested input and carries a non-zero gradient.
 """
@@ -15,9 +15,17 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..core import tape as _tape
-from ..core.errors import check_contribution, rule_error
+from ..core.backward import as_raised, reverse_sweep
+from ..core.errors import check_contribution
 from ..core.graph import creation_order, local_partial, value_operands
-from ..core.ops import FLOAT_MATH, _log, _pow
+from ..core.ops import (
+    ALL_OPS,
+    FLOAT_MATH,
+    _log,
+    _pow,
+    log_scaled_taken_as_zero,
+    scaled_pow_taken_as_zero,
+)
 from ..core.value import Value
 
 
@@ -50,7 +58,7 @@ def _singular_zero(label: str, *args: Any) -> Value:
 
 
 def _scaled_pow(c: Any, u: Any, e: Any) -> Any:
-    if _data(c) != 0:
+    if not scaled_pow_taken_as_zero(_data(c)):
         return c * (u ** e if isinstance(u, Value) or isinstance(e, Value) else _pow(u, e))
     if isinstance(c, Value) and _data(u) <= 0:  # a Value exponent at 0, base ≤ 0
         # Singular along the exponent (ln u, or 1/u at u = 0), and along u only at u = 0.
@@ -60,9 +68,11 @@ def _scaled_pow(c: Any, u: Any, e: Any) -> Any:
 
 
 def _log_scaled(x: Any, u: Any) -> Any:
+    if not log_scaled_taken_as_zero(_data(x), _data(u)):
+        return x * VALUE_MATH.log(u)
     if _data(u) == 0 and (isinstance(x, Value) or isinstance(u, Value)):
         return _singular_zero("∂(u^v)/∂v at u = 0", x, u)
-    return 0.0 if _data(x) == 0 or _data(u) == 0 else x * VALUE_MATH.log(u)
+    return 0.0
 
 
 VALUE_MATH = SimpleNamespace(
@@ -108,30 +118,28 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
             leads.add(id(node))
     m = VALUE_MATH if create_graph else FLOAT_MATH
     grads: dict[int, Any] = {id(output): 1.0}
+
+    def send(node: Value, g: Any) -> None:
+        """``g`` × ∂node/∂parent into each parent that leads to an input (the sum starts
+        with the first contribution; +0.0 is added to the results)."""
+        for position, parent in value_operands(node):
+            key = id(parent)
+            if key not in leads:
+                continue
+            contribution = g * local_partial(node, position, m, create_graph)
+            before = grads.get(key)
+            if before is None:
+                total = contribution if create_graph else 0.0 + contribution
+            else:
+                total = before + contribution
+            grads[key] = total
+            if type(total) is float and total - total != 0.0:
+                check_contribution(node, parent, g, 0.0 if before is None else before,
+                                   in_backward=False)
+
+    nodes = [node for node in reversed(order) if node._op is not None and id(node) in leads]
     with (_tape.enable_grad() if create_graph else _tape.no_grad()):
-        for node in reversed(order):
-            g = grads.get(id(node))
-            if g is None or node._op is None or id(node) not in leads or (
-                    type(g) is float and g == 0.0):
-                continue  # as in backward(): a zero gradient sends nothing
-            for position, parent in value_operands(node):
-                key = id(parent)
-                if key not in leads:
-                    continue
-                try:
-                    partial = local_partial(node, position, m, create_graph)
-                except (ArithmeticError, ValueError) as exc:
-                    raise rule_error(node, exc, in_backward=False) from None
-                contribution = g * partial
-                before = grads.get(key)
-                if before is None:  # the first contribution (+0.0 is added at the end)
-                    total = contribution if create_graph else 0.0 + contribution
-                else:
-                    total = before + contribution
-                grads[key] = total
-                if type(total) is float and total - total != 0.0:
-                    check_contribution(node, parent, g, 0.0 if before is None else before,
-                                       in_backward=False)
+        reverse_sweep(nodes, dict.fromkeys(ALL_OPS, send), grads, failed=as_raised)
     results = []
     for v in inputs:
         g = grads.get(id(v), 0.0)
