@@ -112,17 +112,12 @@ class Value(ValueOperators):
         """Add d self / d node (times ``grad``) to ``.grad`` of every node reachable from here.
 
         Gradients add up across calls, as in PyTorch: reset with ``autodiff.zero_grad``.
-        Each call adds exactly its own contribution, whatever ``.grad`` values exist.
 
         Examples:
             >>> a = autodiff.Value(2.0, "a")
-            >>> c = a * a + a          # two paths from c to a: dc/da = 2a + 1
-            >>> c.backward()
-            >>> a.grad, c.grad
-            (5.0, 1.0)
-            >>> c.backward()           # a second call adds again
+            >>> (a * a + a).backward()       # two paths from the sum to a: 2a + 1
             >>> a.grad
-            10.0
+            5.0
         """
         backward(self, grad)
 
