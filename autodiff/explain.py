@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .core.backward import creation_order
-from .core.errors import rule_error
 from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
-from .transforms.gradients import local_partial, value_operands
+from .transforms.gradients import checked_partial, value_operands
 
 
 class Contribution(NamedTuple):
@@ -256,18 +255,13 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
         contributions = []
         for position, parent in value_operands(node):
             key = id(parent)
+            # Every local derivative is evaluated (the edge-point rule: an infinite one
+            # raises, whatever the upstream gradient), as in backward() and gradients().
+            local = checked_partial(node, position)
             if upstream != 0.0:  # as backward(): a node with no gradient sends nothing
-                try:
-                    local = local_partial(node, position)
-                except (ArithmeticError, ValueError) as exc:
-                    raise rule_error(node, exc, in_backward=False) from None
                 contribution = upstream * local
                 received[key] = received.get(key, 0.0) + contribution
             else:
-                try:
-                    local = local_partial(node, position)
-                except (ArithmeticError, ValueError):
-                    local = math.nan
                 contribution = 0.0
                 received.setdefault(key, 0.0)
             contributions.append(Contribution(parent, local, contribution,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 
-from autodiff import Value, explain, topological_order
+from autodiff import DomainError, Value, explain, topological_order
 from autodiff.transforms.gradients import local_partials
 from tests.strategies import expressions
 
@@ -92,12 +92,14 @@ def test_fan_out_shows_the_running_sum():
 
 
 def test_a_step_without_gradient_sends_nothing():
-    x, y = Value(0.0, "x"), Value(-1.0, "y")
-    out = x.sqrt() * 0.0 + y.relu() * 2.0  # sqrt'(0) is undefined, but nothing flows there
+    x, y = Value(0.25, "x"), Value(-1.0, "y")
+    out = x.sqrt() * 0.0 + y.relu() * 2.0  # nothing flows through sqrt
     e = explain(out)
     sqrt_step = next(s for s in e.steps if s.node.op == "sqrt")
-    assert sqrt_step.upstream == 0.0 and math.isnan(sqrt_step.contributions[0].local_derivative)
+    assert sqrt_step.upstream == 0.0 and sqrt_step.contributions[0].local_derivative == 1.0
     assert sqrt_step.contributions[0].contribution == 0.0
+    with pytest.raises(DomainError, match="sqrt"):  # sqrt'(0) is infinite: the
+        explain(Value(0.0).sqrt() * 0.0)  # edge-point rule raises, as every mode does
     relu_step = next(s for s in e.steps if s.node.op == "relu")
     assert relu_step.upstream == 2.0 and relu_step.contributions[0].local_derivative == 0.0
     out.backward()

@@ -175,7 +175,6 @@ def test_outputs_that_are_inputs_or_constants():
     (lambda: ad.vjp(lambda x: (x, x), (1.0,), (1.0,)), ValueError, "expected 2"),
     (lambda: ad.jacobian(lambda x: x, "sideways"), ValueError, "mode"),
     (lambda: ad.jacobian(None), TypeError, "callable"),
-    (lambda: ad.jacobian(lambda x: x)(Value(1.0)), TypeError, "Value"),
     (lambda: ad.hvp(lambda x: (x, x), (1.0,), (1.0,)), TypeError, "one Value"),
     (lambda: ad.forward_tangents(3.0, {}), TypeError, "got float"),
     (lambda: ad.forward_tangents(Value(1.0), [1.0]), TypeError, "dict"),

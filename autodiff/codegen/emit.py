@@ -11,7 +11,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, Op
+from ..core.backward import creation_order
+from ..core.ops import FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
 from ..core.value import Value
 from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
 
@@ -56,6 +57,11 @@ class _Generator:
         self.own_name: dict[int, str] = {id(v): f"x{i}" for i, v in enumerate(inputs)}
         self.lines: list[str] = []
         self.count = 0
+        # The nodes the output depends on, and the local derivatives evaluated at a zero
+        # gradient by the edge-point rule (names of the lines that hold them).
+        self.graph = {id(n) for n in creation_order(output)} if isinstance(output, Value) \
+            else set()
+        self.edge_checks: list[str] = []
         # Names checked for inf and nan at run time (the inputs, and the results of binary
         # ops, which the engine refuses when not finite for finite operands), and those of
         # them whose check a later result takes care of.
@@ -118,6 +124,8 @@ class _Generator:
             pending[id(self.output)] = (constant(1.0), ["the output"])
         for node in reversed(self.order):
             op = node._op
+            if op is not None and id(node) not in pending and id(node) in self.graph:
+                self.check_edges(node, op)
             if op is None or id(node) not in pending:
                 continue
             grad, sources = pending.pop(id(node))
@@ -135,6 +143,22 @@ class _Generator:
                 grad, sources = pending.pop(id(v))
                 grads[id(v)] = self.emit(f"g_x{i}", grad, "from " + "; ".join(sources))
         return grads
+
+    def check_edges(self, node: Value, op: Op) -> None:
+        """The edge-point rule at a zero gradient: the local derivatives of an op that can
+        be infinite are evaluated anyway (an inf, or a division by 0, is replayed on the
+        engine, which raises), as every mode of the engine does."""
+        if op.name not in SINGULAR_OPS or not self.live(node):
+            return
+        args = self.operand_syms(node)
+        for i, parent in enumerate(node.operands):
+            if self.live(parent):
+                local = op.partials[i](SYMBOL_MATH, *args, self.sym[id(node)])
+                if local.const is None:
+                    target = f"edge{len(self.edge_checks)}"
+                    self.emit(target, local, f"{op.name} at a zero gradient: ∂/∂"
+                              f"{OPERAND_NAMES[i]} = {op.derivative_formulas[i]} (must be finite)")
+                    self.edge_checks.append(target)
 
     def contributions(self, node: Value, op: Op, grad: Sym, sources: list[str]
                       ) -> list[tuple[Value, Sym, str]]:
@@ -197,7 +221,7 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
         *_finite_check([n for n in gen.checked if n not in gen.covered], params),
         "# reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)",
         *gen.lines,
-        *_gradient_check(gradient_texts, params),
+        *_gradient_check(gradient_texts + gen.edge_checks, params),
         f"return {results}",
     ]
     return "\n".join([

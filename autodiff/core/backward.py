@@ -16,16 +16,18 @@ sequential order.
 
 from __future__ import annotations
 
+import math
 import numbers
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from operator import attrgetter
 from typing import Any
 
 from . import tape as _tape
-from .errors import GradientOverflowError, rule_error
+from .errors import GradientOverflowError, all_finite, infinite_partial_error, rule_error
 from .operators import STEPS
+from .ops import FLOAT_MATH, SINGULAR_OPS
 
 _LOCK = threading.Lock()
 _passes = 0  # backward() calls begun, in any thread
@@ -118,14 +120,15 @@ def backward(output: Any, grad: float = 1.0) -> None:
                 _propagate_exactly(output, seed, walk, chain(walk, leaves))
             else:
                 output.grad += seed
-                _propagate(reversed(walk))
+                _propagate(reversed(walk), output)
             return
         order = creation_order(output)
-        _propagate_exactly(output, seed, [n for n in order if n._op is not None], order)
+        _propagate_exactly(output, seed, [n for n in order if n._op is not None], order,
+                           every_node_leads=True)
 
 
-def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Iterable[Any]
-                       ) -> None:
+def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Iterable[Any],
+                       every_node_leads: bool = False) -> None:
     """The pass with every node of ``touched`` set to 0 first and its old gradient added
     back after: each ``.grad`` becomes ``old + this call's sum``."""
     held = {}
@@ -136,23 +139,31 @@ def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Itera
             node.grad = 0.0
     output.grad += seed
     try:
-        _propagate(reversed(walk))
+        _propagate(reversed(walk), None if every_node_leads else output)
     finally:
         for node, old in held.values():
             node.grad = old + node.grad
 
 
-def _propagate(nodes: Iterable[Any]) -> None:
+def _propagate(nodes: Iterable[Any], output: Any = None) -> None:
     """The chain rule on floats: send each node's ``.grad`` on to its operands' ``.grad``.
 
     ``nodes`` are op nodes, newest first. Each op's step is in
     :mod:`autodiff.core.operators`, generated from its rules. A node whose gradient is 0
-    sends nothing, which also skips nodes of the tape that the output does not depend on.
+    sends nothing, which also skips nodes of the tape that the output does not depend on;
+    but a node of ``output``'s graph (every node, when ``output`` is None) still has its
+    local derivatives checked where they can be infinite (:func:`check_at_zero_gradient`).
     """
     steps = STEPS
+    graph = None  # the ids of output's graph, collected at the first zero-gradient check
     for node in nodes:
         g = node.grad
         if g == 0.0:
+            if node._op.name in SINGULAR_OPS:
+                if output is not None and graph is None:
+                    graph = {id(n) for n in creation_order(output)}
+                if graph is None or id(node) in graph:
+                    check_at_zero_gradient(node)
             continue
         try:
             steps[node._op](node, g)
@@ -160,6 +171,40 @@ def _propagate(nodes: Iterable[Any]) -> None:
             raise
         except (ArithmeticError, ValueError) as exc:
             raise rule_error(node, exc) from None
+
+
+def checked_local(node: Any, position: int, evaluate: Callable[[], Any],
+                  in_backward: bool = False) -> Any:
+    """``evaluate()``, the local derivative ∂node/∂(operand ``position``), under the
+    edge-point rule that every mode follows: a rule that fails (1/(2·0) in sqrt's) raises
+    DomainError, one that is inf or nan at finite operands (1/u at a subnormal u) raises
+    GradientOverflowError, whatever the gradient or tangent it would multiply."""
+    try:
+        local = evaluate()
+    except OverflowError:
+        raise infinite_partial_error(node, node.operands[position], math.inf) from None
+    except (ArithmeticError, ValueError) as exc:
+        raise rule_error(node, exc, in_backward) from None
+    x = local.data if hasattr(local, "_op") else local
+    if x - x != 0.0 and all_finite(node):
+        raise infinite_partial_error(node, node.operands[position], x)
+    return local
+
+
+def check_at_zero_gradient(node: Any, leads: Any = None, in_backward: bool = True) -> None:
+    """The edge-point rule where a pass sends nothing (a zero gradient): the rules of an
+    op that can be infinite (``SINGULAR_OPS``) are evaluated anyway, on the edges to
+    operands in ``leads`` (every Value operand when None), and an infinite one raises."""
+    op = node._op
+    if op.name not in SINGULAR_OPS:
+        return
+    operands = node.operands
+    numbers_in = [x if type(x) is float else x.data for x in operands]
+    for position, operand in enumerate(operands):
+        if type(operand) is not float and (leads is None or id(operand) in leads):
+            rule = op.partials[position]
+            checked_local(node, position, lambda r=rule: r(FLOAT_MATH, *numbers_in, node.data),
+                          in_backward)
 
 
 def backward_passes() -> int:

@@ -25,27 +25,25 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from ..core import tape as _tape
 from ..core.backward import creation_order
-from ..core.errors import GradientOverflowError, describe_node, rule_error
+from ..core.errors import GradientOverflowError, describe_node
 from ..core.value import Value
-from .gradients import gradients, local_partial, value_operands
+from .gradients import checked_partial, gradients, value_operands
+from .nesting import as_value, evaluating, fresh_input, is_nested
 
 
-def tangent_terms(node: Value, reached: Mapping[int, float]) -> list[tuple[int, Value, float]]:
+def tangent_terms(node: Value, reached: Mapping[int, Any], differentiable: bool = False
+                  ) -> list[tuple[int, Value, Any]]:
     """``(operand position, operand, local derivative)`` for each reached operand of
-    ``node``, in operand order: the terms of its tangent (one rule evaluation each)."""
-    terms = []
-    for position, operand in value_operands(node):
-        if id(operand) in reached:
-            try:
-                local = local_partial(node, position)
-            except (ArithmeticError, ValueError) as exc:
-                raise rule_error(node, exc, in_backward=False) from None
-            terms.append((position, operand, local))
-    return terms
+    ``node``, in operand order: the terms of its tangent (one rule evaluation each). A
+    local derivative that is infinite or undefined raises, whatever the tangent it
+    multiplies (the edge-point rule, :func:`autodiff.transforms.gradients.checked_partial`)."""
+    return [(position, operand, checked_partial(node, position, differentiable))
+            for position, operand in value_operands(node) if id(operand) in reached]
 
 
 def check_tangent(node: Value, total: float, terms: Sequence[float]) -> None:
@@ -56,25 +54,32 @@ def check_tangent(node: Value, total: float, terms: Sequence[float]) -> None:
                                 f"a float (value {node.data!r}, terms {list(terms)!r})")
 
 
-def forward_sweep(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict[int, float]:
-    """One forward sweep: the tangent of every reached node (by id), seeds included."""
-    for leaf, t in seeds.items():
-        if not isinstance(leaf, Value):
-            raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
-        if leaf._op is not None:
-            raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
-        check_number(t, "a tangent")
-    reached = {id(leaf): float(t) for leaf, t in seeds.items()}
-    for node in creation_order(*outputs):
-        if node._op is None:
-            continue  # a leaf: its tangent is its seed, or it is not reached
-        terms = tangent_terms(node, reached)
-        if terms:
-            total = 0.0
-            for _, operand, local in terms:
-                total += local * reached[id(operand)]
-            check_tangent(node, total, [reached[id(o)] for _, o, _ in terms] +
-                          [local for _, _, local in terms])
+def forward_sweep(outputs: Sequence[Value], seeds: Mapping[Value, Any],
+                  differentiable: bool = False) -> dict[int, Any]:
+    """One forward sweep: the tangent of every reached node (by id), seeds included.
+
+    A seeded node keeps its seed. With ``differentiable=True`` the rules run on Values
+    (and the tangents may be Values), so the tangents can be differentiated again."""
+    reached: dict[int, Any] = {id(node): t for node, t in seeds.items()}
+    seeded = set(reached)
+    with _tape.enable_grad() if differentiable else nullcontext():
+        for node in creation_order(*outputs):
+            if node._op is None or id(node) in seeded:
+                continue  # a leaf or a seed: its tangent is its seed, or it is not reached
+            terms = tangent_terms(node, reached, differentiable)
+            if not terms:
+                continue
+            if differentiable:
+                total = None
+                for _, operand, local in terms:
+                    term = local * reached[id(operand)]
+                    total = term if total is None else total + term
+            else:
+                total = 0.0
+                for _, operand, local in terms:
+                    total += local * reached[id(operand)]
+                check_tangent(node, total, [reached[id(o)] for _, o, _ in terms] +
+                              [local for _, _, local in terms])
             reached[id(node)] = total
     return reached
 
@@ -91,15 +96,24 @@ def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, flo
     outs = check_outputs(outputs, "forward_tangents")
     if not isinstance(seeds, Mapping):
         raise TypeError(f"seeds must be a dict of Value → tangent, got {type(seeds).__name__}")
-    reached = forward_sweep(outs, seeds)
+    for leaf, t in seeds.items():
+        if not isinstance(leaf, Value):
+            raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
+        if leaf._op is not None:
+            raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
+        check_number(t, "a tangent")
+    reached = forward_sweep(outs, {leaf: float(t) for leaf, t in seeds.items()})
     result = tuple(reached.get(id(out), 0.0) for out in outs)
     return result if many else result[0]
 
 
 # --- argument checks -------------------------------------------------------------------
 
-def check_number(x: Any, what: str) -> float:
-    """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf."""
+def check_number(x: Any, what: str, allow_value: bool = False) -> Any:
+    """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf.
+    With ``allow_value`` a Value passes as it is (an outer transform's variable)."""
+    if allow_value and isinstance(x, Value):
+        return x
     if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     x = float(x)
@@ -108,13 +122,14 @@ def check_number(x: Any, what: str) -> float:
     return x
 
 
-def check_numbers(xs: Any, what: str, length: int | None = None) -> tuple[float, ...]:
-    """A tuple (or list) of finite numbers, of ``length`` entries when given."""
+def check_numbers(xs: Any, what: str, length: int | None = None) -> tuple[Any, ...]:
+    """A tuple (or list) of finite numbers (or Values, when transforms nest), of
+    ``length`` entries when given."""
     if not isinstance(xs, (tuple, list)):
         raise TypeError(f"{what} must be a tuple of numbers, got {type(xs).__name__}: {xs!r}")
     if length is not None and len(xs) != length:
         raise ValueError(f"{what} has {len(xs)} entries, expected {length}")
-    return tuple(check_number(x, f"{what}[{i}]") for i, x in enumerate(xs))
+    return tuple(check_number(x, f"{what}[{i}]", True) for i, x in enumerate(xs))
 
 
 def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
@@ -130,21 +145,27 @@ def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
     return tuple(outs)
 
 
-def trace(f: Callable[..., Any], primals: tuple[float, ...], who: str
+def trace(f: Callable[..., Any], primals: tuple[Any, ...], who: str
           ) -> tuple[list[Value], tuple[Value, ...], bool]:
-    """Call ``f`` on fresh leaves ``x0, x1, …`` (recording, even under ``no_grad``)."""
+    """Call ``f`` on fresh inputs ``x0, x1, …`` (recording, even under ``no_grad``)."""
     if not callable(f):
         raise TypeError(f"{who} needs a callable f, got {type(f).__name__}")
     if not primals:
         raise ValueError(f"{who} needs at least one primal")
-    leaves = [Value(x, f"x{i}") for i, x in enumerate(primals)]
-    with _tape.enable_grad():
+    leaves = [fresh_input(x, f"x{i}") for i, x in enumerate(primals)]
+    with evaluating(who):
         out = f(*leaves)
     return leaves, check_outputs(out, who), isinstance(out, Value)
 
 
-def _shape(values: tuple[float, ...], single: bool) -> Any:
-    return values[0] if single else values
+def _results(values: Sequence[Any], nested: bool, single: bool = False) -> Any:
+    """Floats, or Values when transforms nest; one result or a tuple (as ``f`` returns)."""
+    shown = tuple(as_value(x) if nested else x for x in values)
+    return shown[0] if single else shown
+
+
+def _outputs(outs: tuple[Value, ...], nested: bool, single: bool) -> Any:
+    return _results(outs if nested else [out.data for out in outs], nested, single)
 
 
 # --- the transforms ----------------------------------------------------------------------
@@ -155,21 +176,22 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     floats when ``f`` returns a tuple of Values."""
     xs = check_numbers(primals, "primals")
     vs = check_numbers(tangents, "tangents", len(xs))
+    nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "jvp")
-    reached = forward_sweep(outs, dict(zip(leaves, vs, strict=True)))
-    values = tuple(out.data for out in outs)
-    return _shape(values, single), _shape(tuple(reached.get(id(o), 0.0) for o in outs), single)
+    reached = forward_sweep(outs, dict(zip(leaves, vs, strict=True)), nested)
+    return (_outputs(outs, nested, single),
+            _results([reached.get(id(o), 0.0) for o in outs], nested, single))
 
 
 def reverse_cotangent(outs: tuple[Value, ...], leaves: Sequence[Value],
-                      cotangents: tuple[float, ...]) -> tuple[float, ...]:
+                      cotangents: tuple[Any, ...], nested: bool = False) -> tuple[Any, ...]:
     """Σⱼ cotangentⱼ · ∂outⱼ/∂leaf for each leaf, by one reverse sweep (``gradients``) from
     the node Σⱼ cotangentⱼ · outⱼ that this adds to the graph."""
     with _tape.enable_grad():
         total = cotangents[0] * outs[0]
         for c, out in zip(cotangents[1:], outs[1:], strict=True):
             total = total + c * out
-    return gradients(total, leaves)
+    return _results(gradients(total, leaves, create_graph=nested), nested)
 
 
 def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tuple[Any, Any]:
@@ -180,49 +202,56 @@ def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tup
     """
     xs = check_numbers(primals, "primals")
     leaves, outs, single = trace(f, xs, "vjp")
-    cs = ((check_number(cotangents, "the cotangent"),) if single and not isinstance(
+    cs = ((check_number(cotangents, "the cotangent", True),) if single and not isinstance(
         cotangents, (tuple, list)) else check_numbers(cotangents, "cotangents", len(outs)))
-    values = tuple(out.data for out in outs)
-    return _shape(values, single), reverse_cotangent(outs, leaves, cs)
+    nested = is_nested(xs, cs)
+    return _outputs(outs, nested, single), reverse_cotangent(outs, leaves, cs, nested)
 
 
-def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[list[float]]]:
-    """``jacobian(f, mode)(*primals)``: the m × n matrix ∂outᵢ/∂xⱼ as a list of lists.
+def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[list[Any]]]:
+    """``jacobian(f, mode)(primals)``: the m × n matrix ∂outᵢ/∂xⱼ as a list of lists.
 
-    ``"forward"`` takes n forward sweeps (one per input), ``"reverse"`` m reverse sweeps
-    (one per output), both over one recorded graph; ``"auto"`` takes forward when n < m,
-    else reverse (ties go to reverse).
+    ``primals`` is a sequence, as for ``jvp``, ``vjp`` and ``hvp`` (the older
+    ``jacobian(f)(x0, x1, …)`` works too). ``"forward"`` takes n forward sweeps (one per
+    input), ``"reverse"`` m reverse sweeps (one per output), both over one recorded graph;
+    ``"auto"`` takes forward when n < m, else reverse (ties go to reverse). Every mode
+    gives the same matrix, or raises the same error at an edge point.
     """
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
     if not callable(f):
         raise TypeError(f"jacobian needs a callable f, got {type(f).__name__}")
 
-    def jac(*primals: float) -> list[list[float]]:
+    def jac(*primals: Any) -> list[list[Any]]:
+        if len(primals) == 1 and isinstance(primals[0], (tuple, list)):
+            primals = tuple(primals[0])  # jacobian(f)(primals): the one convention
         xs = check_numbers(list(primals), "primals")
+        nested = is_nested(xs)
         leaves, outs, _ = trace(f, xs, "jacobian")
         n, m = len(leaves), len(outs)
         if mode == "forward" or (mode == "auto" and n < m):
             columns = []
             for leaf in leaves:
-                reached = forward_sweep(outs, {leaf: 1.0})
-                columns.append([reached.get(id(out), 0.0) for out in outs])
+                reached = forward_sweep(outs, {leaf: 1.0}, nested)
+                columns.append(_results([reached.get(id(out), 0.0) for out in outs], nested))
             return [[columns[j][i] for j in range(n)] for i in range(m)]
-        return [list(gradients(out, leaves)) for out in outs]
+        return [list(_results(gradients(out, leaves, create_graph=nested), nested))
+                for out in outs]
 
     return jac
 
 
 def hvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]
-        ) -> tuple[float, ...]:
+        ) -> tuple[Any, ...]:
     """The Hessian-vector product H(primals)·tangents of a scalar ``f``, forward over
     reverse: one forward sweep through the graph of ∇f that ``gradients(create_graph=True)``
     builds from the op table's rules."""
     xs = check_numbers(primals, "primals")
     vs = check_numbers(tangents, "tangents", len(xs))
+    nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "hvp")
     if not single:
         raise TypeError(f"hvp needs f to return one Value, got {len(outs)} outputs")
     grads = gradients(outs[0], leaves, create_graph=True)
-    reached = forward_sweep(grads, dict(zip(leaves, vs, strict=True)))
-    return tuple(reached.get(id(g), 0.0) for g in grads)
+    reached = forward_sweep(grads, dict(zip(leaves, vs, strict=True)), nested)
+    return _results([reached.get(id(g), 0.0) for g in grads], nested)

@@ -4,7 +4,8 @@ The rules of the op table run here on floats (``FLOAT_MATH``) or on Values
 (``VALUE_MATH``, for higher-order derivatives), in the one order every pass uses (newest
 node first, see :mod:`autodiff.core.backward`), so the floats are bit for bit the
 ``.grad`` that ``backward()`` leaves. A rule is evaluated only for an edge that leads to
-a requested input and carries a non-zero gradient.
+a requested input; at a zero gradient, only the rules that can be infinite are (the
+edge-point rule: :func:`checked_partial`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..core import tape as _tape
-from ..core.backward import creation_order
-from ..core.errors import check_contribution, rule_error
+from ..core.backward import check_at_zero_gradient, checked_local, creation_order
+from ..core.errors import check_contribution
 from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, _log, _pow
 from ..core.value import Value
 
@@ -97,6 +98,16 @@ def local_partial(node: Value, position: int, m: Any = FLOAT_MATH,
     return op.partials[position](m, *operands, get(node))
 
 
+def checked_partial(node: Value, position: int, differentiable: bool = False,
+                    in_backward: bool = False) -> Any:
+    """∂node/∂(operand ``position``) under the edge-point rule, the same in every mode
+    (:func:`autodiff.core.backward.checked_local`): an infinite or undefined local
+    derivative raises, whatever the gradient or tangent it would multiply."""
+    m = VALUE_MATH if differentiable else FLOAT_MATH
+    return checked_local(node, position,
+                         lambda: local_partial(node, position, m, differentiable), in_backward)
+
+
 def local_partials(node: Value, m: Any = FLOAT_MATH, differentiable: bool = False
                    ) -> list[tuple[Value, Any]]:
     """``(parent, ∂node/∂parent)`` for each parent edge of ``node``, read off the op table."""
@@ -129,23 +140,20 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
     for node in order:
         if node._op is not None and any(id(v) in leads for _, v in value_operands(node)):
             leads.add(id(node))
-    m = VALUE_MATH if create_graph else FLOAT_MATH
     grads: dict[int, Any] = {id(output): 1.0}
     with (_tape.enable_grad() if create_graph else _tape.no_grad()):
         for node in reversed(order):
+            if node._op is None or id(node) not in leads:
+                continue
             g = grads.get(id(node))
-            if g is None or node._op is None or id(node) not in leads or (
-                    type(g) is float and g == 0.0):
-                continue  # as in backward(): a zero gradient sends nothing
+            if g is None or (type(g) is float and g == 0.0):
+                check_at_zero_gradient(node, leads, False)  # as backward(): it sends nothing
+                continue
             for position, parent in value_operands(node):
                 key = id(parent)
                 if key not in leads:
                     continue
-                try:
-                    partial = local_partial(node, position, m, create_graph)
-                except (ArithmeticError, ValueError) as exc:
-                    raise rule_error(node, exc, in_backward=False) from None
-                contribution = g * partial
+                contribution = g * checked_partial(node, position, create_graph)
                 before = grads.get(key)
                 if before is None:  # the first contribution (+0.0 is added at the end)
                     total = contribution if create_graph else 0.0 + contribution

@@ -1,0 +1,79 @@
+"""How transforms nest: which transforms are running now, and the fresh inputs they use.
+
+Every transform (``grad``, ``value_and_grad``, ``jvp``, ``vjp``, ``jacobian``, ``hvp``)
+calls ``f`` inside :func:`evaluating`, so a transform called from inside ``f`` knows it is
+nested. A nested transform returns differentiable Values instead of floats (built with the
+op table's rules on Values), so the outer transform sees how the inner result depends on
+its own variables. Each transform differentiates with respect to fresh nodes of its own
+(:func:`fresh_input`), never the outer Values themselves, so two levels are never confused
+(Siskind and Pearlmutter's "perturbation confusion").
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from ..core import tape as _tape
+from ..core.value import Value
+
+# The transforms whose f is being evaluated right now (in this context), innermost last.
+_running: ContextVar[tuple[str, ...]] = ContextVar("autodiff_transforms", default=())
+
+
+def running() -> tuple[str, ...]:
+    """The names of the transforms whose ``f`` is running now, outermost first."""
+    return _running.get()
+
+
+def is_nested(*groups: Any) -> bool:
+    """Must a transform return Values? Yes inside another transform's ``f``, or when any
+    argument (in ``groups``: numbers, Values or sequences of them) is a Value."""
+    if _running.get():
+        return True
+    for group in groups:
+        items = group if isinstance(group, (tuple, list)) else (group,)
+        if any(isinstance(x, Value) for x in items):
+            return True
+    return False
+
+
+@contextmanager
+def evaluating(who: str) -> Iterator[None]:
+    """Run ``f`` for transform ``who``: recording (even under ``no_grad()``), and marked
+    as inside ``who`` for the transforms ``f`` calls."""
+    token = _running.set((*_running.get(), who))
+    try:
+        with _tape.enable_grad():
+            yield
+    finally:
+        _running.reset(token)
+
+
+def fresh_input(x: Any, label: str = "") -> Value:
+    """The node a transform differentiates with respect to: a new leaf for a number, a new
+    node ``x + 0`` on top of an outer transform's Value (so its derivatives are taken with
+    respect to this node only, and still depend on the outer variable)."""
+    with _tape.enable_grad():
+        node = x + 0.0 if isinstance(x, Value) else Value(float(x))
+    node.label = label
+    return node
+
+
+def as_value(x: Any) -> Value:
+    """A result of a nested transform as a Value (a constant 0 becomes ``Value(0.0)``)."""
+    if isinstance(x, Value):
+        return x + 0.0 if x.data == 0.0 else x  # a sum starts at +0.0: −0.0 shows as 0.0
+    return Value(float(x) + 0.0)
+
+
+def check_real(x: Any, what: str, allow_value: bool) -> Any:
+    """A real number (or, where nesting allows it, a Value) for ``what``."""
+    if isinstance(x, Value) and allow_value:
+        return x
+    if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
+    return x
