@@ -22,6 +22,7 @@ from ..core.ops import FLOAT_MATH, UNARY, Op
 from ..core.tape import enable_grad, no_grad
 from ..core.value import Value
 from ..transforms.gradients import gradients
+from ..transforms.nesting import TRACING, evaluating, outside
 from .emit import OPERATOR_FORWARDS, forward_name, generate_source
 
 _FILENAME = "<autodiff.compile_grad>"
@@ -140,7 +141,7 @@ def _is_control_flow_error(exc: TypeError) -> bool:
 def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any]:
     """Run ``f`` once on fresh input Values labelled x0, x1, ... on a private tape;
     return the inputs and the output."""
-    with no_grad(), enable_grad():
+    with no_grad(), enable_grad(), evaluating(TRACING):
         inputs = [Value(x, f"x{i}") for i, x in enumerate(point)]
         try:
             output = f(*inputs)
@@ -241,7 +242,7 @@ def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any]
     """Re-run the trace on the eager engine: raises the engine's own error, or returns its
     results (``value_and_grad``'s, and the aux values) where the compiled code's folds
     might differ, i.e. for an inf or nan anywhere."""
-    with no_grad(), enable_grad():
+    with no_grad(), enable_grad(), outside():
         new: dict[int, Value] = {id(v): Value(x, v.label) for v, x in zip(inputs, args,
                                                                           strict=True)}
         for node in order:

@@ -20,6 +20,7 @@ from ..core.backward import check_at_zero_gradient, checked_local, creation_orde
 from ..core.errors import check_contribution
 from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, _log, _pow
 from ..core.value import Value
+from .nesting import refuse_floats_inside
 
 
 def _value_or_float(method: str, on_float: Any) -> Any:
@@ -134,6 +135,8 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
             raise TypeError(f"gradients() inputs must be Values, got {type(v).__name__}")
     if not isinstance(output, Value):
         raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
+    if not create_graph:
+        refuse_floats_inside("gradients(create_graph=False)")
     order = creation_order(output)
     # The nodes from which a requested input can be reached: only their edges are used.
     leads = {id(v) for v in inputs}

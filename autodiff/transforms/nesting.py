@@ -41,16 +41,47 @@ def is_nested(*groups: Any) -> bool:
     return False
 
 
+TRACING = "compile_grad"  # compiles one trace of f: a transform inside f is refused
+
+
 @contextmanager
 def evaluating(who: str) -> Iterator[None]:
     """Run ``f`` for transform ``who``: recording (even under ``no_grad()``), and marked
     as inside ``who`` for the transforms ``f`` calls."""
-    token = _running.set((*_running.get(), who))
+    stack = _running.get()
+    if stack and stack[-1] == TRACING and who != TRACING:
+        raise TypeError(
+            f"compile_grad: f calls {who} inside, and compile_grad cannot compile a "
+            f"transform within its trace. Compile the derivative itself instead: take "
+            f"autodiff.gradients(out, [x], create_graph=True) inside f (its result is a "
+            f"Value that the trace records), or call {who} on the compiled function's "
+            f"eager twin.")
+    token = _running.set((*stack, who))
     try:
         with _tape.enable_grad():
             yield
     finally:
         _running.reset(token)
+
+
+@contextmanager
+def outside() -> Iterator[None]:
+    """Run engine code that is not part of any ``f`` (a compiled function's replay)."""
+    token = _running.set(())
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def refuse_floats_inside(who: str) -> None:
+    """``who`` would return floats inside a transform's ``f``: refuse, naming the nesting."""
+    stack = _running.get()
+    if stack and stack[-1] != TRACING:
+        raise ValueError(
+            f"{who} inside {stack[-1]}'s f: its floats would drop how the result depends "
+            f"on {stack[-1]}'s variable, giving a wrong derivative silently. Pass "
+            f"create_graph=True (a differentiable Value), or use autodiff.grad.")
 
 
 def fresh_input(x: Any, label: str = "") -> Value:
