@@ -95,9 +95,9 @@ class StepTable(ABC):
     def to_markdown(self, precision: int = 6) -> str:
         """The same table as Markdown, for docs and notebooks."""
         def row(cells: list[str]) -> str:
-            return "| " + " | ".join(_markdown_cell(c) for c in cells) + " |"
+            return "| " + " | ".join(markdown_text(c) for c in cells) + " |"
 
-        lines = [self._title(precision), "", row(list(self.HEADER)),
+        lines = [markdown_text(self._title(precision)), "", row(list(self.HEADER)),
                  "|" + "|".join("---" for _ in self.HEADER) + "|"]
         lines += [row(r) for r in self.rows(precision)]
         return "\n".join(lines) + "\n"
@@ -235,8 +235,15 @@ def _one_line(text: str) -> str:
     return visible_text(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
-def _markdown_cell(text: str) -> str:
-    return _one_line(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+# Markdown and HTML that a label could carry: each is written so that it shows as itself
+# (inert: no tag, script, link, image, emphasis, table cell or math in a notebook).
+_MARKDOWN_INERT = {**{c: "\\" + c for c in "\\`*_[]|~$"},
+                   "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def markdown_text(text: str) -> str:
+    """``text`` on one line, shown as written in Markdown (labels are never live HTML)."""
+    return "".join(_MARKDOWN_INERT.get(c, c) for c in _one_line(text))
 
 
 def explain(output: Value, seed: float = 1.0) -> Explanation:

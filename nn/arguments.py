@@ -8,6 +8,8 @@ import numbers
 import random
 from typing import Any
 
+from autodiff import Value
+
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 
 #: The most parameters an nn model may have. Each is a Value of about 260 bytes, and
@@ -33,6 +35,17 @@ def check_number(x: Any, name: str) -> float:
     if not math.isfinite(x) or x < 0:
         raise ValueError(f"{name} must be a finite number >= 0, got {x!r}")
     return float(x)
+
+
+def check_loss_value(value: Any, loss: Any) -> Any:
+    """What the loss function returned: it must be a Value (the batch's loss, built from
+    the model's outputs), or training would fail inside or, compiled, learn nothing."""
+    if not isinstance(value, Value):
+        name = getattr(loss, "__qualname__", None) or repr(loss)
+        raise TypeError(f"the loss function {name} must return a Value (the batch's loss, "
+                        f"computed from the model's outputs), got {type(value).__name__}: "
+                        f"{value!r:.80}")
+    return value
 
 
 def check_positive(x: Any, name: str) -> float:

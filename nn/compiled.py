@@ -14,6 +14,7 @@ import numpy as np
 
 from autodiff import Value, compile_graph, enable_grad, no_grad
 
+from .arguments import check_loss_value
 from .mlp import MLP
 
 
@@ -31,7 +32,7 @@ def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Seque
     params = model.parameters()
     with no_grad(), enable_grad():  # a private tape: the trace leaves the caller's alone
         outputs = [model(x) for x in X]
-        total = loss(outputs, Y)
+        total = check_loss_value(loss(outputs, Y), loss)
         flat = [v for out in outputs for v in (out if isinstance(out, list) else [out])]
         gradient = compile_graph(total, params, aux=flat)
     model.zero_grad()  # the trace's forward calls are not a training step's

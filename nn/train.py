@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from autodiff import Value
 
-from .arguments import check_bool, check_callable, check_int, check_seed
+from .arguments import check_bool, check_callable, check_int, check_loss_value, check_seed
 from .compiled import compiled_gradient_step
 from .gc_pause import gc_paused
 from .layers import _check_input
@@ -58,7 +58,7 @@ def eager_gradient_step(model: MLP, loss: Callable[[Any, Any], Any]) -> Gradient
     def step(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[float, list[Any]]:
         model.zero_grad()
         outputs = [model(x) for x in xs]
-        value = loss(outputs, ys)
+        value = check_loss_value(loss(outputs, ys), loss)
         value.backward()
         return value.data, [_as_floats(out) for out in outputs]
     return step

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autodiff import DomainError, Value, explain, topological_order
+from autodiff import DomainError, Value, explain, explain_forward, topological_order
+from autodiff.explain import _one_line, markdown_text
 from autodiff.transforms.gradients import local_partials
 from tests.strategies import expressions
 
@@ -165,3 +167,55 @@ def test_control_characters_in_labels_stay_out_of_the_text_table():
     assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
     assert "\\x1b[31m\\x07\\x00" in text
     assert all(c.isprintable() or c == "\n" for c in text)
+
+
+def _markdown_shown(text):
+    """What a Markdown renderer shows for text that markdown_text wrote: backslash escapes
+    and the three entities undone (and nothing else, since nothing else is live)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+            continue
+        for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
+            if text.startswith(entity, i):
+                out.append(char)
+                i += len(entity)
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+HOSTILE_LABELS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
+                  "[x](javascript:alert(1))", "![i](javascript:alert(1))",
+                  "<javascript:alert(1)>", "a|b", "`code`", "*em* _em_", "$\\href{x}{y}$",
+                  "&lt;b&gt;", "\\<b>", "~~s~~"]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_markdown_shows_labels_inert(label):
+    x, y = Value(1.0, label), Value(2.0, "y")
+    for table in (explain(x * y), explain_forward(x * y, {x: 1.0})):
+        md = table.to_markdown()
+        assert md == table._repr_markdown_()
+        assert "<" not in md and ">" not in md  # no tag, no autolink
+        columns = len(table.HEADER)
+        for line in md.splitlines():
+            bare = line.replace("\\\\", "")  # drop escaped backslashes, then escaped chars
+            for char in "[]`*_|~$":
+                bare = bare.replace(f"\\{char}", "")
+            assert not any(c in bare for c in "[]`*_~$"), line
+            assert bare.count("|") in (0, columns + 1), line  # the cell borders only
+        assert label in _markdown_shown(md)  # shown as written
+
+
+@settings(max_examples=200, deadline=None)
+@given(label=st.text(
+    alphabet="<>&[]()`*_|~$!\\:/ab =\"'#", max_size=20))
+def test_markdown_text_round_trips_any_label(label):
+    shown = markdown_text(label)
+    assert "<" not in shown and ">" not in shown
+    assert _markdown_shown(shown) == _one_line(label)

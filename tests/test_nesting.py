@@ -239,6 +239,6 @@ def test_every_pair_nests_like_torch_func(outer, inner, program, x0, c):
         return D_out(F, x0, d0)
 
     got = _number(compose(OURS[outer], OURS[inner], x0, 0.75))
-    tensor = lambda v: torch.tensor(v, dtype=torch.float64)  # noqa: E731
+    tensor = lambda v: torch.tensor(v, dtype=torch.float64)
     want = compose(theirs[outer], theirs[inner], tensor(x0), tensor(0.75)).item()
     assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9), (got, want)
