@@ -3,19 +3,20 @@
 The page (``page/index.html``, package data) is one self-contained file, no network: ← / →
 (Home / End) or the buttons step, + / − / 0 / 1, the wheel and dragging zoom and pan, and
 each step is centred on the edges it sends its gradient along. ``index.html#k`` opens at
-step k. Writing loses nothing: every file goes to a temporary name first and is
-``os.replace``d into place once all of them are written, ``index.html`` last; the folder's
-manifest lists what the previous run wrote, and only those files are ever removed.
+step k. Writing loses nothing (:mod:`autodiff.render.folder_writes`): every file goes to
+a temporary name first, and a journal records the renames before they start: the
+manifest first, then the frames, ``index.html`` last, with a short "being written" page
+in its place meanwhile, so a browser never loads a mix of two runs. A save killed on the
+way is finished (or, before its journal, rolled back) by the next save into the folder.
+The folder's manifest lists what the previous run wrote, and only those files are ever
+removed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
-import os
 import re
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from ..explain import number
 from ..labels import parse_label
 from ..stepping import group_steps
+from .folder_writes import commit, discard, recover, write_temporary
 from .restyle import FrameSheet
 
 if TYPE_CHECKING:
@@ -31,6 +33,11 @@ if TYPE_CHECKING:
 
 FRAME_NAME = re.compile(r"step-\d+\.svg")
 MANIFEST = "frames-manifest.json"
+OWNED = re.compile(r"step-\d+\.svg|index\.html|frames-manifest\.json")  # what it may replace
+PLACEHOLDER = ("<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
+               "content=\"2\"><title>being written</title><p>This step-through page is being "
+               "written and reloads in a moment. If it stays, an earlier save was stopped: "
+               "save_frames into this folder again finishes it.</p>\n")
 WRITER = "autodiff.save_frames"
 OP_HEADER = ["input", "local derivative (op table)", "local", "× upstream", "= contribution",
              "input's grad so far"]
@@ -71,36 +78,37 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str = 
                          "step_by='layer' for an nn network, or explain a smaller graph")
     folder = Path(folder)
     names = frame_names(len(groups))
+    recover(folder, OWNED)  # finish (or roll back) a save that was killed on the way
     earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
     sheet = FrameSheet(explanation, groups, **draw_options)  # runs dot, once; may raise
     precision = sheet.p
-    records, pending = [], []
+    records, frames = [], []
     folder.mkdir(parents=True, exist_ok=True)
+    stale = sorted(earlier - set(names))
+    pending = []
     try:
+        if (folder / "index.html").exists():
+            pending.append((write_temporary(folder, "index.html", PLACEHOLDER), "index.html"))
+        listed = json.dumps({"writer": WRITER, "files": [*names, *stale]}, indent=1)
+        pending.append((write_temporary(folder, MANIFEST, listed), MANIFEST))
         for group, name in zip(groups, names, strict=True):
             title = _title(explanation, group, len(groups), precision)
             frame = sheet.frame(group, title)
-            pending.append((_write_temporary(folder, name, frame.svg), name))
+            frames.append((write_temporary(folder, name, frame.svg), name))
             records.append({"file": name, "title": title, "focus": frame.focus,
                             "anchor": frame.anchor,
                             **_table(explanation, group, precision)})
         title = (f"Backward pass of {explanation.name(explanation.output)} = "
                  f"{number(explanation.output.data, precision)}: {len(groups)} steps"
                  f"{'' if step_by == 'op' else f' by {step_by}'}")
-        listed = json.dumps({"writer": WRITER, "files": names}, indent=1)
-        pending.append((_write_temporary(folder, MANIFEST, listed), MANIFEST))
-        pending.append((_write_temporary(folder, "index.html",
-                                         _page(title, records, sheet.size)), "index.html"))
+        pending += frames
+        frames = []
+        pending.append((write_temporary(folder, "index.html",
+                                        _page(title, records, sheet.size)), "index.html"))
     except BaseException:
-        for temporary, _ in pending:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        discard([t for t, _ in pending + frames])
         raise
-    for temporary, name in pending:  # index.html last
-        os.replace(temporary, folder / name)
-    for stale in earlier - set(names):
-        with contextlib.suppress(FileNotFoundError):
-            (folder / stale).unlink()
+    commit(folder, pending, stale, OWNED)  # the placeholder, manifest, frames, index.html
     return folder / "index.html"
 
 
@@ -118,7 +126,7 @@ def _earlier_run(folder: Path, names: list[str]) -> set[str]:
             raise FileExistsError(f"{manifest} was not written by save_frames: choose "
                                   "another folder")
         listed = {n for n in data.get("files", []) if isinstance(n, str)
-                  and FRAME_NAME.fullmatch(n)}
+                  and FRAME_NAME.fullmatch(n) and (folder / n).exists()}
     ours = listed | ({"index.html", MANIFEST} if manifest.is_file() else set())
     clashes = [n for n in names if (folder / n).exists() and n not in ours]
     if clashes:
@@ -126,20 +134,6 @@ def _earlier_run(folder: Path, names: list[str]) -> set[str]:
                               "earlier save_frames wrote there: choose another folder (or "
                               "move those files) so that nothing of yours is overwritten")
     return listed
-
-
-def _write_temporary(folder: Path, name: str, text: str) -> Path:
-    """``text`` in a new temporary file next to ``folder / name``, flushed to disk."""
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return Path(temporary)
 
 
 def _title(e: Explanation, group: GroupedStep, count: int, p: int) -> str:
