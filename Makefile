@@ -32,12 +32,11 @@ pictures: $(INSTALLED)
 mutate: $(INSTALLED)
 	$(BIN)/python tests/mutate.py
 
-# Write autodiff/core/operators.py from the op table (autodiff/core/ops.py). The generator is
-# loaded without running autodiff/__init__.py, so it works while that file is stale.
+# Write autodiff/core/operators.py from the op table (autodiff/core/ops.py). The generator
+# (tools/, not shipped) loads the table without running autodiff/__init__.py, so it works
+# while the generated file is stale.
 generate: $(INSTALLED)
-	$(BIN)/python -c "import sys, types; package = types.ModuleType('autodiff'); \
-	package.__path__ = ['autodiff']; sys.modules['autodiff'] = package; \
-	from autodiff.codegen.engine_source import main; sys.exit(main())"
+	$(BIN)/python tools/engine_source.py
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

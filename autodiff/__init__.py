@@ -1,17 +1,20 @@
 """autodiff: a scalar reverse-mode autograd engine for learning and checking the chain rule.
 
 The package, in the order its imports run (each layer uses only those before it):
-``core`` (the op table, Value and its generated operators, the tape, backward),
-``transforms`` (gradients, grad, value_and_grad, gradcheck; forward mode: jvp, vjp,
-jacobian, hvp; count_rules), ``explain`` and ``explain_forward`` (the backward pass and
-the forward sweep as steps, text only), ``labels`` (the one parser of nn's labels) and
-``stepping`` (steps grouped per neuron or layer, text only), ``codegen`` (symbols, the
-engine's generated code, compile_grad) and ``render`` (draw, step-through frames).
+``core`` (the op table, Value and its generated operators, the graph's order, the tape and
+its memory, backward, the checks), ``transforms`` (gradients, grad, value_and_grad,
+gradcheck; forward mode: jvp, vjp, jacobian, hvp; count_rules), ``text`` (numbers and
+names as text), ``explain`` and ``explain_forward`` (the backward pass and the forward
+sweep as steps, text only), ``labels`` (nn's labels: the writers and the one parser),
+``stepping`` (steps grouped per neuron or layer, text only), ``codegen`` (symbols,
+compile_grad) and ``render`` (draw, step-through frames).
 """
 
 from .codegen.compile import compile_grad, compile_graph
-from .core.backward import backward_passes, creation_order, topological_order, zero_grad
+from .core.backward import backward_passes, zero_grad
 from .core.errors import DomainError, GradientOverflowError
+from .core.graph import creation_order
+from .core.memory import gc_paused
 from .core.ops import OPS, Op
 from .core.tape import enable_grad, no_grad
 from .core.value import Value
@@ -28,14 +31,12 @@ from .transforms.functional import grad, value_and_grad
 from .transforms.gradcheck import GradcheckReport, gradcheck
 from .transforms.gradients import gradients
 
-Explanation.frame_writer = save_frames
-
 __all__ = [
     "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
     "Explanation", "ForwardExplanation", "GradcheckReport", "GradientOverflowError",
     "GroupedStep", "LabelParts", "Op", "Step", "Value", "backward_passes", "compile_grad",
     "compile_graph", "count_rules", "creation_order", "draw", "enable_grad", "explain",
-    "explain_forward", "forward_tangents", "grad", "gradcheck", "gradients", "group_steps",
-    "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames", "topological_order",
+    "explain_forward", "forward_tangents", "gc_paused", "grad", "gradcheck", "gradients",
+    "group_steps", "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames",
     "value_and_grad", "vjp", "zero_grad",
 ]

@@ -1,6 +1,6 @@
 """`explain`: the backward pass as chain-rule steps (upstream × local derivative = contribution).
 
-Local derivatives are read off the op table (:func:`autodiff.transforms.gradients.local_partial`)
+Local derivatives are read off the op table (:func:`autodiff.core.graph.local_partial`)
 and their formulas are the table's ``derivative_formulas`` text: nothing here knows any math.
 The steps come in the order every pass takes (newest node first) and the running sums are
 added in that same order, from +0.0, so each input's last running sum is bit for bit the
@@ -9,19 +9,16 @@ added in that same order, from +0.0, so each input's last running sum is bit for
 
 from __future__ import annotations
 
-import math
-import numbers
-import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NamedTuple
 
-from .core.backward import creation_order
+from .core.checks import is_real
+from .core.graph import checked_partial, creation_order, value_operands
 from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
-from .transforms.gradients import checked_partial, value_operands
+from .text import markdown_cell, number, one_line
 
 
 class Contribution(NamedTuple):
@@ -49,15 +46,6 @@ class Step:
         return self.node._op
 
 
-def number(x: Any, precision: int) -> str:
-    """A float shown with ``precision`` significant digits (``-0`` shown as ``0``)."""
-    if not isinstance(x, float):
-        x = float(x)
-    if math.isnan(x) or math.isinf(x):
-        return str(x)
-    return f"{x + 0.0:.{precision}g}"
-
-
 def _name(node: Value, index: int) -> str:
     return node.label if node.label else f"#{index}"
 
@@ -67,6 +55,28 @@ class StepTable(ABC):
     Markdown. A table has a ``HEADER``, ``rows``, a title and a last line."""
 
     HEADER: tuple[str, ...] = ()
+
+    @abstractmethod
+    def name(self, node: Value) -> str:
+        """How the table names ``node``: its label, else ``#i`` (its place in the order)."""
+
+    def expression(self, node: Value, precision: int = 6) -> str:
+        """What ``node`` computes, in its inputs' names, e.g. ``x × w`` or ``σ(z1[0])``."""
+        op, a, b = node._op, node._a, node._b
+        if op is None:
+            return "leaf"
+
+        def show(v: Any) -> str:
+            if type(v) is not Value:
+                return number(v, precision)
+            name = self.name(v)
+            return f"({name})" if " " in name and op.kind is not UNARY else name
+
+        if op.kind is UNARY:
+            if op.name == "neg":
+                return f"−{show(a)}"
+            return f"|{show(a)}|" if op.name == "abs" else f"{op.symbol}({show(a)})"
+        return f"{show(a)} {op.symbol} {show(b)}"
 
     @abstractmethod
     def rows(self, precision: int = 6) -> list[list[str]]:
@@ -80,7 +90,7 @@ class StepTable(ABC):
 
     def to_text(self, precision: int = 6) -> str:
         """A plain-text table (what ``str()`` prints)."""
-        cells = [[_one_line(c) for c in row] for row in [list(self.HEADER), *self.rows(precision)]]
+        cells = [[one_line(c) for c in row] for row in [list(self.HEADER), *self.rows(precision)]]
         widths = [max(len(row[i]) for row in cells) for i in range(len(self.HEADER))]
         lines = [self._title(precision), ""]
         for r, row in enumerate(cells):
@@ -95,9 +105,9 @@ class StepTable(ABC):
     def to_markdown(self, precision: int = 6) -> str:
         """The same table as Markdown, for docs and notebooks."""
         def row(cells: list[str]) -> str:
-            return "| " + " | ".join(markdown_text(c) for c in cells) + " |"
+            return "| " + " | ".join(markdown_cell(c) for c in cells) + " |"
 
-        lines = [markdown_text(self._title(precision)), "", row(list(self.HEADER)),
+        lines = [markdown_cell(self._title(precision)), "", row(list(self.HEADER)),
                  "|" + "|".join("---" for _ in self.HEADER) + "|"]
         lines += [row(r) for r in self.rows(precision)]
         return "\n".join(lines) + "\n"
@@ -149,24 +159,6 @@ class Explanation(StepTable):
 
     # --- tables ------------------------------------------------------------------------
 
-    def expression(self, node: Value, precision: int = 6) -> str:
-        """What ``node`` computes, in its inputs' names, e.g. ``x × w`` or ``σ(z1[0])``."""
-        op, a, b = node._op, node._a, node._b
-        if op is None:
-            return "leaf"
-
-        def show(v: Any) -> str:
-            if type(v) is not Value:
-                return number(v, precision)
-            name = self.name(v)
-            return f"({name})" if " " in name and op.kind is not UNARY else name
-
-        if op.kind is UNARY:
-            if op.name == "neg":
-                return f"−{show(a)}"
-            return f"|{show(a)}|" if op.name == "abs" else f"{op.symbol}({show(a)})"
-        return f"{show(a)} {op.symbol} {show(b)}"
-
     def rows(self, precision: int = 6) -> list[list[str]]:
         """The table's cells: one row per contribution (step columns on its first row)."""
         rows = []
@@ -183,7 +175,7 @@ class Explanation(StepTable):
               "local", "contribution", "input's grad so far")
 
     def _title(self, precision: int) -> str:
-        return (f"Backward pass of {_one_line(self.name(self.output))} = "
+        return (f"Backward pass of {one_line(self.name(self.output))} = "
                 f"{number(self.output.data, precision)} (seed {number(self.seed, precision)}): "
                 f"{len(self.steps)} steps; each sends upstream × local derivative = "
                 "contribution to its inputs")
@@ -194,63 +186,16 @@ class Explanation(StepTable):
         return [(self.name(n), final.get(id(n), 0.0)) for n in self.order if n._op is None]
 
     def _footer(self, precision: int) -> str:
-        leaves = ", ".join(f"{_one_line(n)} = {number(g, precision)}"
+        leaves = ", ".join(f"{one_line(n)} = {number(g, precision)}"
                            for n, g in self.leaf_gradients())
         return f"Leaf gradients: {leaves}" if leaves else "No leaves."
-
-    #: What writes the step-through frames: :func:`autodiff.render.frames.save_frames`,
-    #: set by ``autodiff/__init__.py`` (this text-only module does not import graphviz).
-    frame_writer: Any = None
-
-    def save_frames(self, folder: str | Path, **draw_options: Any) -> Path:
-        """One SVG per step and an ``index.html`` that pages through them (works offline).
-
-        See :func:`autodiff.save_frames` (``step_by``, ``max_steps`` and ``draw`` options).
-        Returns the path of ``index.html``.
-        """
-        if Explanation.frame_writer is None:
-            raise RuntimeError("save_frames needs autodiff.render (import autodiff)")
-        return Explanation.frame_writer(self, folder, **draw_options)
-
-
-def _visible(c: str) -> str:
-    category = unicodedata.category(c)
-    if category in ("Cc", "Cf", "Cs", "Zl", "Zp"):  # controls, bidi overrides, surrogates
-        code = ord(c)
-        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
-            else f"\\U{code:08x}"
-    return c
-
-
-def visible_text(text: str, keep: str = "") -> str:
-    """``text`` with control and format characters (bidi overrides; those not in ``keep``)
-    and lone surrogates shown as ``\\xNN`` / ``\\uHHHH``, so that no terminal escape, text
-    reordering or invalid UTF-8 gets through."""
-    if text.isprintable():
-        return text
-    return "".join(c if c in keep else _visible(c) for c in text)
-
-
-def _one_line(text: str) -> str:
-    return visible_text(text.replace("\r", "\\r").replace("\n", "\\n"))
-
-
-# Markdown and HTML that a label could carry: each is written so that it shows as itself
-# (inert: no tag, script, link, image, emphasis, table cell or math in a notebook).
-_MARKDOWN_INERT = {**{c: "\\" + c for c in "\\`*_[]|~$"},
-                   "<": "&lt;", ">": "&gt;", "&": "&amp;"}
-
-
-def markdown_text(text: str) -> str:
-    """``text`` on one line, shown as written in Markdown (labels are never live HTML)."""
-    return "".join(_MARKDOWN_INERT.get(c, c) for c in _one_line(text))
 
 
 def explain(output: Value, seed: float = 1.0) -> Explanation:
     """The backward pass from ``output`` as chain-rule steps; ``.grad`` is left untouched."""
     if not isinstance(output, Value):
         raise TypeError(f"explain needs a Value output, got {type(output).__name__}")
-    if isinstance(seed, (Value, bool)) or not isinstance(seed, numbers.Real):
+    if not is_real(seed):
         raise TypeError(f"the seed gradient must be a float, got {type(seed).__name__}")
     seed = float(seed)
     order = creation_order(output)

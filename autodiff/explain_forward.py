@@ -13,11 +13,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .core.backward import creation_order
+from .core.checks import check_finite
+from .core.graph import creation_order
 from .core.ops import OPERAND_NAMES
 from .core.value import Value
-from .explain import Explanation, StepTable, _name, _one_line, number
-from .transforms.forward import check_number, check_tangent, tangent_terms
+from .explain import StepTable, _name
+from .text import number, one_line
+from .transforms.forward import check_tangent, tangent_terms
 
 
 class TangentTerm(NamedTuple):
@@ -64,10 +66,6 @@ class ForwardExplanation(StepTable):
         """How the table names ``node``: its label, else ``#i`` (its place in the order)."""
         return _name(node, self._index[id(node)])
 
-    def expression(self, node: Value, precision: int = 6) -> str:
-        """What ``node`` computes, in its inputs' names (as :meth:`Explanation.expression`)."""
-        return Explanation.expression(self, node, precision)  # type: ignore[arg-type]
-
     def tangent(self, node: Value) -> float:
         """d node along the seeded direction (0.0 for a node the sweep does not reach)."""
         return self._tangents.get(id(node), 0.0)
@@ -103,14 +101,14 @@ class ForwardExplanation(StepTable):
         return rows
 
     def _title(self, precision: int) -> str:
-        seeded = ", ".join(f"{_one_line(self.name(n))} = {number(self.seeds[id(n)], precision)}"
+        seeded = ", ".join(f"{one_line(self.name(n))} = {number(self.seeds[id(n)], precision)}"
                            for n in self.order if id(n) in self.seeds) or "none"
-        return (f"Forward sweep to {_one_line(self.name(self.output))} = "
+        return (f"Forward sweep to {one_line(self.name(self.output))} = "
                 f"{number(self.output.data, precision)}, seeded tangents: {seeded} (other "
                 f"leaves 0); each node's tangent = Σ local derivative × input's tangent")
 
     def _footer(self, precision: int) -> str:
-        return (f"Output tangent: {_one_line(self.name(self.output))} = "
+        return (f"Output tangent: {one_line(self.name(self.output))} = "
                 f"{number(self.tangent(self.output), precision)}")
 
 
@@ -128,7 +126,7 @@ def explain_forward(output: Value, tangents: Mapping[Value, Any]) -> ForwardExpl
             raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
         if leaf._op is not None:
             raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
-        seeds[id(leaf)] = check_number(t, f"the tangent of {leaf.label or 'a leaf'}")
+        seeds[id(leaf)] = check_finite(t, f"the tangent of {leaf.label or 'a leaf'}")
     order = creation_order(output)
     reached = dict(seeds)
     steps = []

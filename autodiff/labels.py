@@ -1,8 +1,9 @@
-"""The one parser of the labels `nn` gives its Values (the seed's notation), for grouping.
+"""The labels `nn` gives its Values, in the seed's notation: their writers and the one parser.
 
 autodiff does not import nn, so it knows neurons and layers only from labels. nn writes
-them (``nn/labels.py``) and reads them back with :func:`parse_label` from here, so there is
-exactly one regex. Layer 0 is the input; for unit ``j`` of layer ``l`` (l ≥ 1):
+them with the writers below and reads them back with :func:`parse_label`, so the notation
+and its one regex live side by side. Layer 0 is the input; for unit ``j`` of layer ``l``
+(l ≥ 1):
 ``θ{l-1}[i,j]`` is its weight from unit ``i`` of layer ``l-1``, ``b{l}[j]`` its bias,
 ``z{l}[j]`` its pre-activation, ``a{l}[j]`` its activation; ``a0[i]`` is input unit ``i``.
 """
@@ -52,6 +53,33 @@ def parse_label(label: str) -> LabelParts | None:
     if kind != "a" and layer == 0:
         return None  # layer 0 is the input: it has no bias and no pre-activation
     return LabelParts(kind, layer, int(match["unit"]))
+
+
+# --- the writers (for neuron j of ``MLP.layers[k]``, that is unit j of layer k + 1) ---
+
+def weight_label(k: int, i: int, j: int) -> str:
+    """``θk[i,j]``: the weight from unit i of layer k to unit j of layer k + 1."""
+    return f"θ{k}[{i},{j}]"
+
+
+def bias_label(k: int, j: int) -> str:
+    """``b{k+1}[j]``: the bias of neuron j of ``MLP.layers[k]``."""
+    return f"b{k + 1}[{j}]"
+
+
+def pre_activation_label(k: int, j: int) -> str:
+    """``z{k+1}[j]``: the pre-activation of neuron j of ``MLP.layers[k]`` in one call."""
+    return f"z{k + 1}[{j}]"
+
+
+def activation_label(k: int, j: int) -> str:
+    """``a{k+1}[j]``: the activation of neuron j of ``MLP.layers[k]`` in one call."""
+    return f"a{k + 1}[{j}]"
+
+
+def input_label(i: int) -> str:
+    """``a0[i]``: input unit i, given as a plain number."""
+    return f"a0[{i}]"
 
 
 def children_of(order: list[Value]) -> dict[int, list[Value]]:

@@ -12,7 +12,7 @@ ratio is taken step by step. The data are made by sklearn in a child process and
 plain floats (the process does not carry sklearn's objects, which would slow every full
 garbage collection, and neither engine computes on numpy scalars). micrograd runs with
 the collector as Python starts it; nn runs the same loop, written micrograd-style on an
-``nn.MLP`` given micrograd's initial weights, each step inside ``nn.gc_paused()``. Both
+``nn.MLP`` given micrograd's initial weights, each step inside ``autodiff.gc_paused()``. Both
 loss traces are kept: they must agree to 1e-12 (relative).
 """
 
@@ -85,10 +85,11 @@ def micrograd_trainer() -> Callable[[int], tuple[float, float]]:
 
 
 def nn_trainer() -> Callable[[int], tuple[float, float]]:
-    """The same loop on an nn.MLP given micrograd's initial weights, in ``nn.gc_paused()``.
+    """The same loop on an nn.MLP given micrograd's initial weights, in ``autodiff.gc_paused()``.
 
     The step ends by dropping its graph (``zero_grad``), so that no graph of ours is
     alive while micrograd's step runs (its collections would walk it)."""
+    import autodiff
     import nn
     X, y = DATA
     model = nn.MLP(2, [16, 16, 1], activation=["relu", "relu", "linear"])
@@ -101,7 +102,7 @@ def nn_trainer() -> Callable[[int], tuple[float, float]]:
     optimizer = nn.SGD(model, lr=1.0)
 
     def step(k: int) -> tuple[float, float]:
-        with nn.gc_paused():
+        with autodiff.gc_paused():
             scores = [model(row) for row in X]
             losses = [(1 + -yi * score).relu() for yi, score in zip(y, scores, strict=True)]
             data_loss = sum(losses) * (1.0 / len(losses))
@@ -149,7 +150,7 @@ def measure(run_group: Callable[[str, bool], dict[str, Any]], quick: bool,
                                                     strict=True))
     workloads["demo_training"] = {
         OURS: {"value": spread([t * 1e3 for t in ours["seconds"]]),
-               "note": "nn.MLP, each step in nn.gc_paused()",
+               "note": "nn.MLP, each step in autodiff.gc_paused()",
                "max_relative_difference_to_micrograd": worst},
         THEIRS: {"value": spread([t * 1e3 for t in theirs["seconds"]]),
                  "note": "collector as Python starts it", "ratio": {

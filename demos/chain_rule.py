@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from autodiff import Value, draw, explain
+from autodiff import Value, draw, explain, save_frames
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 parser.add_argument("--out", type=Path, default=Path("out/chain_rule"),
@@ -121,7 +121,7 @@ pictures = {"graph": picture, "neurons": folded}
 if shutil.which("dot"):
     for name, drawing in pictures.items():
         (args.out / f"{name}.svg").write_text(drawing.svg(), encoding="utf-8")
-    index = e.save_frames(args.out / "frames", group="neuron", precision=3)
+    index = save_frames(e, args.out / "frames", group="neuron", precision=3)
     print(f"\nWrote {args.out / 'graph.svg'}, {args.out / 'neurons.svg'} and {len(e.steps)} "
           f"frames: open {index} and step through the pass with ← and →")
 else:

@@ -28,7 +28,6 @@ import numpy as np
 
 import autodiff as ad
 import nn
-from nn.files import write_atomically
 
 SAMPLES = int(os.environ.get("MOONS_SAMPLES", "100"))
 EPOCHS = int(os.environ.get("MOONS_EPOCHS", "60"))
@@ -105,11 +104,11 @@ def loss_figure(losses: list[float]):
 
 
 def save_svg(figure, path: Path) -> None:
-    """Write the figure as SVG atomically (nn's model files are written the same way)."""
+    """Write the figure as SVG."""
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
-    write_atomically(path, buffer.getvalue())
+    path.write_bytes(buffer.getvalue())
 
 
 save_svg(boundary_figure(GRID), OUT / "moons_boundary.svg")

@@ -32,7 +32,6 @@ import numpy as np
 import autodiff as ad
 import nn
 from autodiff import Value
-from nn.files import write_atomically
 
 QUICK = "--quick" in sys.argv[1:] or os.environ.get("WHY_BACKWARDS_QUICK") == "1"
 OUT = Path(os.environ.get("DEMO_OUT", "out"))
@@ -259,11 +258,11 @@ fig.tight_layout()
 
 
 def save_svg(figure, path: Path) -> None:
-    """Write the figure as SVG atomically (nn's model files are written the same way)."""
+    """Write the figure as SVG."""
     path.parent.mkdir(parents=True, exist_ok=True)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None})
-    write_atomically(path, buffer.getvalue())
+    path.write_bytes(buffer.getvalue())
 
 
 save_svg(fig, OUT / "why_backwards_cost.svg")

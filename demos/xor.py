@@ -118,10 +118,10 @@ OUT.mkdir(parents=True, exist_ok=True)
 if shutil.which("dot"):
     path = OUT / "xor_sample0_graph.svg"
     path.write_text(drawing.svg(), encoding="utf-8")
-    page = ad.explain(loss).save_frames(OUT / "xor_frames", group="neuron", precision=3)
+    page = ad.save_frames(ad.explain(loss), OUT / "xor_frames", group="neuron", precision=3)
     print(f"\nwrote {path}: the gradient graph of sample 0's loss (value and grad per node)")
     print(f"\nStep through that backward pass, edge by edge (← →, zoom with + −): open {page}")
-    print("(the same pass one δ(l) at a time: explain(loss).save_frames(folder, "
+    print("(the same pass one δ(l) at a time: save_frames(explain(loss), folder, "
           "step_by='layer'); the seed's derivation: demos/seed_derivation.ipynb)")
 else:
     path = OUT / "xor_sample0_graph.dot"

@@ -1,10 +1,12 @@
 """nn: sigmoid networks on the autodiff engine, and the seed's δ recursion to check them."""
 
-from .arguments import ACTIVATIONS, MAX_PARAMETERS
+import warnings
+from typing import Any
+
+import autodiff
+
 from .delta import DeltaBackprop, delta_backprop
-from .gc_pause import gc_paused
-from .labels import LABEL_RE, LabelParts, parse_label
-from .layers import Layer, Neuron
+from .layers import ACTIVATIONS, MAX_PARAMETERS, Layer, Neuron
 from .losses import binary_cross_entropy, half_squared_error, mse
 from .mlp import MLP
 from .module import Module
@@ -13,8 +15,18 @@ from .train import History, eager_gradient_step, fit
 from .views import LayerDeltas, draw_deltas, layer_deltas
 
 __all__ = [
-    "ACTIVATIONS", "LABEL_RE", "MAX_PARAMETERS", "MLP", "SGD", "DeltaBackprop", "History",
-    "LabelParts", "Layer", "LayerDeltas", "Module", "Neuron", "binary_cross_entropy",
-    "delta_backprop", "draw_deltas", "eager_gradient_step", "fit", "gc_paused",
-    "half_squared_error", "layer_deltas", "mse", "parse_label",
+    "ACTIVATIONS", "MAX_PARAMETERS", "MLP", "SGD", "DeltaBackprop", "History", "Layer",
+    "LayerDeltas", "Module", "Neuron", "binary_cross_entropy", "delta_backprop",
+    "draw_deltas", "eager_gradient_step", "fit", "half_squared_error", "layer_deltas", "mse",
 ]
+
+# Names that moved to autodiff, where they belong: still reachable here, with a warning.
+_MOVED = ("gc_paused", "parse_label", "LABEL_RE", "LabelParts")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED:
+        warnings.warn(f"nn.{name} is deprecated: use autodiff.{name} (the same object)",
+                      DeprecationWarning, stacklevel=2)
+        return getattr(autodiff, name)
+    raise AttributeError(f"module 'nn' has no attribute {name!r}")

@@ -2,13 +2,12 @@
 
 There is no derivative code here: a forward call builds a graph of Values, and the
 engine's ``backward()`` fills the gradients. Every Value is labelled in the seed's
-notation (see :mod:`nn.labels`).
+notation (see :mod:`autodiff.labels`).
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import random
 from collections import deque
 from collections.abc import Sequence
@@ -17,10 +16,38 @@ from typing import Any, ClassVar
 import numpy as np
 
 from autodiff import Value, backward_passes
+from autodiff.core.checks import check_flag, check_int, check_rng, is_real
+from autodiff.labels import activation_label, bias_label, pre_activation_label, weight_label
 
-from .arguments import check_activation, check_bool, check_int, check_parameter_count, check_rng
-from .labels import activation_label, bias_label, pre_activation_label, weight_label
 from .module import Module
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+
+#: The most parameters an nn model may have. Each is a Value of about 260 bytes, and
+#: every forward call makes about two graph nodes per weight: a million parameters is
+#: about 260 MB before any training, and already far slower than tensors.
+MAX_PARAMETERS = 1_000_000
+
+
+def check_activation(activation: Any) -> str:
+    """``activation`` if it is one of :data:`ACTIVATIONS`."""
+    if not isinstance(activation, str):
+        raise TypeError(f"an activation is a name, one of {ACTIVATIONS}, got "
+                        f"{type(activation).__name__}: {activation!r}")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+    return activation
+
+
+def check_parameter_count(count: int, what: str) -> None:
+    """Refuse a model of more than :data:`MAX_PARAMETERS` parameters, before allocating."""
+    if count > MAX_PARAMETERS:
+        raise ValueError(
+            f"{what} would have {count:,} parameters, more than nn's limit of "
+            f"{MAX_PARAMETERS:,} (nn.MAX_PARAMETERS): a scalar engine keeps one Python "
+            f"object per number. Models that big belong on tensors: build it in PyTorch "
+            f"(torch.nn.Linear layers); a smaller nn model moves there with "
+            f"model.to_torch() (pip install -e '.[torch]')")
 
 
 def _check_count(n: Any, what: str) -> int:
@@ -34,8 +61,7 @@ def _check_input(x: Any, nin: int, who: str) -> None:
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
     for i, xi in enumerate(x):
-        if not isinstance(xi, Value) and (
-                isinstance(xi, bool) or not isinstance(xi, numbers.Real)):
+        if not isinstance(xi, Value) and not is_real(xi):
             raise TypeError(f"{who} input {i} must be a number or a Value, got "
                             f"{type(xi).__name__} (for a batch, call the model once per "
                             f"sample)")
@@ -70,7 +96,7 @@ class Neuron(Module):
                  layer: int = 0, unit: int = 0, rng: random.Random | None = None) -> None:
         self.nin = _check_count(nin, "nin")
         self.activation = check_activation(activation)
-        check_bool(bias, "bias")
+        check_flag(bias, "bias")
         check_parameter_count(self.nin + bias, f"Neuron({self.nin})")
         self.layer, self.unit = check_int(layer, "layer", 0), check_int(unit, "unit", 0)
         rng = check_rng(rng)
@@ -155,7 +181,7 @@ class Layer(Module):
         self.nin = _check_count(nin, "nin")
         nout = _check_count(nout, "nout")
         check_activation(activation)
-        check_bool(bias, "bias")
+        check_flag(bias, "bias")
         check_int(index, "index", 0)
         check_parameter_count((self.nin + bias) * nout, f"Layer({self.nin}, {nout})")
         rng = check_rng(rng)

@@ -7,24 +7,24 @@ Value. Only forward arithmetic on Values: the engine differentiates it.
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from autodiff import DomainError, Value
+from autodiff.core.checks import is_real
 
 
 def _pairs(pred: Any, target: Any, path: str = "pred") -> list[tuple[Value | float, float]]:
     """Walk ``pred`` and ``target`` side by side; they must have the same nesting."""
-    if isinstance(pred, Value) or (isinstance(pred, numbers.Real) and not isinstance(pred, bool)):
+    if isinstance(pred, Value) or is_real(pred):
         if isinstance(target, np.ndarray) and target.size == 1:
             target = target.reshape(()).item()
         elif isinstance(target, (Sequence, np.ndarray)) and not isinstance(target, str) \
                 and len(target) == 1:
             target = target[0]
-        if isinstance(target, bool) or not isinstance(target, numbers.Real):
+        if not is_real(target):
             raise TypeError(f"target for {path} must be a number, got "
                             f"{type(target).__name__}: {target!r}")
         return [(pred, float(target))]

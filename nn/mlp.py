@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 
 from autodiff import Value, backward_passes
+from autodiff.core.checks import check_flag, check_random_seed
+from autodiff.labels import input_label
 
 from . import torch_export
-from .arguments import check_activation, check_bool, check_parameter_count, check_seed
-from .labels import input_label
-from .layers import Layer, _check_count, _check_input
+from .layers import Layer, _check_count, _check_input, check_activation, check_parameter_count
 from .module import Module
 
 
@@ -46,10 +46,10 @@ class MLP(Module):
             raise ValueError(f"{len(activations)} activations given for {len(nouts)} layers")
         for name in activations:
             check_activation(name)
-        check_bool(bias, "bias")
+        check_flag(bias, "bias")
         check_parameter_count(sum((sizes[k] + bias) * sizes[k + 1] for k in range(len(nouts))),
                               f"MLP({self.nin}, {list(nouts)!r})")
-        rng = random.Random(check_seed(seed))
+        rng = random.Random(check_random_seed(seed))
         self.layers = [Layer(sizes[k], sizes[k + 1], activations[k], bias, index=k, rng=rng)
                        for k in range(len(nouts))]
 

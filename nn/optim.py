@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Iterable
 
 from autodiff import Value
+from autodiff.core.checks import check_nonnegative, check_positive, is_real
 
-from .arguments import check_number, check_positive
 from .module import Module
 
 
@@ -38,7 +37,7 @@ class SGD:
             raise ValueError("SGD got no parameters to optimise")
         self.parameters = params
         self.lr = lr
-        self.momentum = check_number(momentum, "momentum")
+        self.momentum = check_nonnegative(momentum, "momentum")
         if self.momentum >= 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
         self.velocity = [0.0] * len(params)
@@ -80,7 +79,7 @@ class SGD:
 
     def _check_gradient_types(self, grads: list[object]) -> None:
         for i, g in enumerate(grads):
-            if isinstance(g, bool) or not isinstance(g, numbers.Real) or isinstance(g, Value):
+            if not is_real(g):
                 raise TypeError(f"SGD: the gradient of parameter {self._name(i)} must be a "
                                 f"number, got {type(g).__name__}: {g!r}")
 

@@ -3,14 +3,13 @@
 One training step is one call of a *gradient step*: a function that, given a batch,
 leaves ∂loss/∂p in every parameter's ``.grad`` and returns the loss and the outputs.
 ``fit`` builds the eager one (:func:`eager_gradient_step`: forward through the scalar
-graph, then ``backward()``); a compiled gradient function can take its place there
-without touching the rest of the loop.
+graph, then ``backward()``); for ``compiled=True``, :func:`compiled_gradient_step` takes its
+place (the batch's loss compiled to straight-line Python), the rest of the loop unchanged.
 """
 
 from __future__ import annotations
 
 import math
-import numbers
 import random
 import signal
 import threading
@@ -22,11 +21,16 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from autodiff import Value
+from autodiff import Value, compile_graph, enable_grad, gc_paused, no_grad
+from autodiff.core.checks import (
+    check_callable,
+    check_flag,
+    check_int,
+    check_loss_value,
+    check_random_seed,
+    is_real,
+)
 
-from .arguments import check_bool, check_callable, check_int, check_loss_value, check_seed
-from .compiled import compiled_gradient_step
-from .gc_pause import gc_paused
 from .layers import _check_input
 from .losses import binary_cross_entropy, half_squared_error, mse
 from .mlp import MLP
@@ -98,7 +102,7 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     ``OverflowError`` with the weights left as they were before that step. Eager and
     compiled training check the same things and raise the same errors.
 
-    Each step runs inside :class:`nn.gc_paused` (the engine's graphs make no reference
+    Each step runs inside :class:`autodiff.gc_paused` (the engine's graphs make no reference
     cycles, so the cyclic garbage collector only costs time while a graph is built);
     ``on_epoch`` and the progress bar run with the collector as it was.
     """
@@ -112,8 +116,8 @@ def fit(model: MLP, X: Sequence[Any], Y: Sequence[Any], epochs: int, lr: float =
     check_callable(loss, "loss")
     check_callable(on_epoch, "on_epoch", optional=True)
     for flag, name in ((shuffle, "shuffle"), (progress, "progress"), (compiled, "compiled")):
-        check_bool(flag, name)
-    check_seed(seed)
+        check_flag(flag, name)
+    check_random_seed(seed)
     optimizer = SGD(model, lr, momentum)
     if compiled and batch_size is not None:
         raise ValueError("compiled=True needs batch_size=None: the full batch is traced once")
@@ -229,7 +233,7 @@ def _check_target(y: Any, where: str) -> None:
             item = item.data
         if isinstance(item, np.ndarray):
             item = item.tolist()
-        if isinstance(item, numbers.Real) and not isinstance(item, bool):
+        if is_real(item):
             _check_finite(item, path)
         elif isinstance(item, Sequence) and not isinstance(item, (str, bytes)):
             if depth >= _MAX_TARGET_DEPTH:
@@ -257,3 +261,59 @@ def _check_finite(value: Any, where: str) -> None:
 
 def _as_floats(output: Any) -> Any:
     return output.data if not isinstance(output, list) else [v.data for v in output]
+
+
+# --- the compiled gradient step (fit(..., compiled=True)) -------------------------------
+
+def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Sequence[Any],
+                           Y: Sequence[Any]) -> Callable[[Sequence[Any], Sequence[Any]],
+                                                         tuple[float, list[Any]]]:
+    """A gradient step (as ``fit`` uses it) for the full batch ``X, Y``, in this order.
+
+    The graph is traced once with the samples and targets as constants, so the data are
+    fixed: ``step(xs, ys)`` takes the same signature as the eager step, but refuses
+    (ValueError) anything other than the traced ``X, Y``, rather than silently computing
+    the traced batch's gradient for other data. Unlike the eager step it keeps no graph,
+    so ``model.deltas()`` is not filled.
+    """
+    params = model.parameters()
+    with no_grad(), enable_grad():  # a private tape: the trace leaves the caller's alone
+        outputs = [model(x) for x in X]
+        total = check_loss_value(loss(outputs, Y), loss)
+        flat = [v for out in outputs for v in (out if isinstance(out, list) else [out])]
+        gradient = compile_graph(total, params, aux=flat)
+    model.zero_grad()  # the trace's forward calls are not a training step's
+    width = len(flat) // len(outputs)
+    several = isinstance(outputs[0], list)
+    n = len(X)
+    traced = {"xs": [_numbers(x) for x in X], "ys": [_numbers(y) for y in Y]}
+
+    def step(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[float, list[Any]]:
+        if len(xs) != n or len(ys) != n:
+            raise ValueError(f"this compiled step was traced for the full batch of {n} "
+                             f"samples, got {len(xs)} samples and {len(ys)} targets")
+        for name, given in (("xs", xs), ("ys", ys)):
+            for i, (row, expected) in enumerate(zip(given, traced[name], strict=True)):
+                if _numbers(row) != expected:
+                    raise ValueError(f"{name}[{i}] differs from the traced batch: a compiled "
+                                     f"step computes the gradient of the batch it was "
+                                     f"traced with only (trace again for other data)")
+        value, grads, predictions = gradient(*[p.data for p in params])
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g
+        if several:
+            return value, [list(predictions[i:i + width]) for i in range(0, len(flat), width)]
+        return value, list(predictions)
+
+    return step
+
+
+def _numbers(sample: Any) -> tuple[float, ...]:
+    """A sample or target as a flat tuple of floats (Values by their data), to compare."""
+    if isinstance(sample, Value):
+        return (sample.data,)
+    if isinstance(sample, np.ndarray):
+        return tuple(float(v) for v in sample.ravel())
+    if isinstance(sample, Sequence) and not isinstance(sample, (str, bytes)):
+        return tuple(v for item in sample for v in _numbers(item))
+    return (float(sample),)

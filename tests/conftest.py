@@ -1,8 +1,13 @@
 """pytest set-up: hypothesis profiles (`ci` has no deadline) and shared fixtures."""
 
 import os
+import sys
+from pathlib import Path
 
 from hypothesis import HealthCheck, settings
+
+# The generator of the engine's code lives outside the package, in tools/.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 
 settings.register_profile("ci", deadline=None, max_examples=100,
                           suppress_health_check=[HealthCheck.too_slow])

@@ -210,12 +210,12 @@ def test_tape_walk_equals_sorted_walk(case):
     assert [leaf.grad for leaf in leaves] == pytest.approx(walked, rel=1e-15, abs=0.0)
 
 
-def test_topological_order_lists_parents_first_without_recursion():
+def test_creation_order_lists_parents_first_without_recursion():
     x = Value(1.0)
     out = x
     for _ in range(50_000):
         out = out + 1.0
-    order = ad.topological_order(out)
+    order = ad.creation_order(out)
     assert order[0] is x and order[-1] is out and len(order) == 50_001
 
 

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff import DomainError, Value, explain, explain_forward, topological_order
-from autodiff.explain import _one_line, markdown_text
-from autodiff.transforms.gradients import local_partials
+from autodiff import DomainError, Value, creation_order, explain, explain_forward
+from autodiff.core.graph import local_partials
+from autodiff.text import markdown_cell, one_line
 from tests.strategies import expressions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +33,7 @@ def test_contributions_to_each_node_sum_to_its_grad_exactly(case):
     out, leaves = build(case)
     e = explain(out)  # before backward: the same order, the same additions
     out.backward()
-    order = topological_order(out)
+    order = creation_order(out)
     if out.op:  # else the output is a leaf: nothing to send
         assert e.steps[0].node is out and e.steps[0].upstream == 1.0
     assert len(e.steps) == sum(1 for v in order if v.op)
@@ -63,9 +63,9 @@ def test_contributions_to_each_node_sum_to_its_grad_exactly(case):
 def test_explaining_after_backward_agrees_and_touches_no_grad(case):
     out, leaves = build(case)
     out.backward()
-    before = [v.grad for v in topological_order(out)]
+    before = [v.grad for v in creation_order(out)]
     e = explain(out)
-    assert [v.grad for v in topological_order(out)] == before
+    assert [v.grad for v in creation_order(out)] == before
     for leaf in leaves:
         assert math.isclose(e.gradient(leaf), leaf.grad, rel_tol=1e-12, abs_tol=1e-12)
 
@@ -170,7 +170,7 @@ def test_control_characters_in_labels_stay_out_of_the_text_table():
 
 
 def _markdown_shown(text):
-    """What a Markdown renderer shows for text that markdown_text wrote: backslash escapes
+    """What a Markdown renderer shows for text that markdown_cell wrote: backslash escapes
     and the three entities undone (and nothing else, since nothing else is live)."""
     out, i = [], 0
     while i < len(text):
@@ -216,6 +216,6 @@ def test_markdown_shows_labels_inert(label):
 @given(label=st.text(
     alphabet="<>&[]()`*_|~$!\\:/ab =\"'#", max_size=20))
 def test_markdown_text_round_trips_any_label(label):
-    shown = markdown_text(label)
+    shown = markdown_cell(label)
     assert "<" not in shown and ">" not in shown
-    assert _markdown_shown(shown) == _one_line(label)
+    assert _markdown_shown(shown) == one_line(label)

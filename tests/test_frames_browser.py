@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from autodiff import Value, explain
+from autodiff import Value, explain, save_frames
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -44,7 +44,7 @@ def page_frames(index: Path) -> list[dict[str, Any]]:
 @needs_dot
 def test_one_frame_per_step_and_the_page_lists_them(tmp_path):
     e = explain(graph())
-    index = e.save_frames(tmp_path, precision=3)
+    index = save_frames(e, tmp_path, precision=3)
     svgs = sorted(tmp_path.glob("step-*.svg"))
     assert index == tmp_path / "index.html"
     assert len(svgs) == len(e.steps) == len(page_frames(index))
@@ -52,21 +52,21 @@ def test_one_frame_per_step_and_the_page_lists_them(tmp_path):
     assert all(p.read_text().lstrip().startswith("<?xml") for p in svgs)
     assert "http://" not in index.read_text().replace("http://www.w3.org", "")
     assert "https://" not in index.read_text()
-    explain(Value(1.0) * 2.0).save_frames(tmp_path)  # a shorter pass: stale frames go
+    save_frames(explain(Value(1.0) * 2.0), tmp_path)  # a shorter pass: stale frames go
     assert len(list(tmp_path.glob("step-*.svg"))) == 1
 
 
 def test_frames_refuse_a_leaf_and_a_bad_folder(tmp_path):
     with pytest.raises(ValueError, match="leaf"):
-        explain(Value(1.0, "x")).save_frames(tmp_path)
+        save_frames(explain(Value(1.0, "x")), tmp_path)
     with pytest.raises(TypeError, match="folder"):
-        explain(Value(1.0) * 2.0).save_frames(3)
+        save_frames(explain(Value(1.0) * 2.0), 3)
 
 
 @needs_dot
 def test_hostile_labels_stay_text_in_the_page(tmp_path):
     x = Value(1.0, '</script><script>window.hacked=1</script>{frames}')
-    index = explain(x * 2.0).save_frames(tmp_path)
+    index = save_frames(explain(x * 2.0), tmp_path)
     assert page_frames(index)[0]["rows"][0][0] == x.label
 
 
@@ -166,7 +166,7 @@ class Chromium:
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed")
 def test_the_page_pages_through_the_frames_in_a_real_browser(tmp_path):
     e = explain(graph())
-    index = e.save_frames(tmp_path / "frames")
+    index = save_frames(e, tmp_path / "frames")
     browser = Chromium(tmp_path / "profile")
     try:
         browser.open(index.as_uri())
@@ -235,7 +235,7 @@ def test_the_seed_network_steps_through_readably_at_1366_by_768(tmp_path):
     e = explain(seed_network_loss())
     n = len(e.steps)
     folder = tmp_path / "frames"
-    index = e.save_frames(folder, group="neuron", precision=3)
+    index = save_frames(e, folder, group="neuron", precision=3)
     browser = Chromium(tmp_path / "profile")
     try:
         browser.open(index.as_uri())
@@ -293,8 +293,8 @@ def test_the_seed_network_steps_through_readably_at_1366_by_768(tmp_path):
         shot = browser.call("Page.captureScreenshot", format="png")["data"]
         (tmp_path / "seed-step.png").write_bytes(__import__("base64").b64decode(shot))
 
-        by_layer = e.save_frames(tmp_path / "layers", group="neuron", precision=3,
-                                 step_by="layer")
+        by_layer = save_frames(e, tmp_path / "layers", group="neuron", precision=3,
+                               step_by="layer")
         browser.open(by_layer.as_uri())
         browser.key("End", 35)  # the last frame: layer 1, δ(1) from δ(2)
         browser.wait_for("document.getElementById('deltas').textContent.startsWith('δ(1)')")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import nn
-from autodiff import DotNotFoundError, Value, explain, group_steps
+from autodiff import DotNotFoundError, Value, explain, group_steps, save_frames
 from autodiff.render import frames as frames_module
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -63,7 +63,7 @@ def highlighted_ops(svg: ET.Element) -> set[str]:
 def test_no_node_moves_between_frames(tmp_path, step_by):
     loss, _ = seed_pass()
     e = explain(loss)
-    page = e.save_frames(tmp_path, group="neuron", precision=3, step_by=step_by)
+    page = save_frames(e, tmp_path, group="neuron", precision=3, step_by=step_by)
     if step_by == "layer":  # each layer's frame lists its δ(l)
         text = page.read_text(encoding="utf-8")
         assert "δ(2) = ∂E/∂z(2): z2[0] = -0.128" in text
@@ -83,7 +83,7 @@ def test_no_node_moves_between_frames(tmp_path, step_by):
 def test_each_frame_highlights_exactly_the_nodes_whose_contributions_it_sums(tmp_path, step_by):
     loss, _ = seed_pass()
     e = explain(loss)
-    e.save_frames(tmp_path, group="neuron", step_by=step_by)
+    save_frames(e, tmp_path, group="neuron", step_by=step_by)
     index = {id(v): i for i, v in enumerate(e.order)}
     groups = group_steps(e, step_by)
     for group, path in zip(groups, sorted(tmp_path.glob("step-*.svg")), strict=True):
@@ -140,30 +140,30 @@ def test_a_pass_longer_than_max_steps_writes_nothing(tmp_path):
         out = out * 1.0001
     folder = tmp_path / "frames"
     with pytest.raises(ValueError, match="max_steps=500"):
-        explain(out).save_frames(folder)
+        save_frames(explain(out), folder)
     assert not folder.exists()
     with pytest.raises(ValueError, match="max_steps=3"):
-        explain(five_steps()).save_frames(folder, max_steps=3)
+        save_frames(explain(five_steps()), folder, max_steps=3)
     with pytest.raises(TypeError, match="max_steps"):
-        explain(five_steps()).save_frames(folder, max_steps=2.5)
+        save_frames(explain(five_steps()), folder, max_steps=2.5)
     assert not folder.exists()
 
 
 @needs_dot
 def test_a_missing_dot_leaves_the_earlier_set_as_it_was(tmp_path, monkeypatch):
     folder = tmp_path / "frames"
-    explain(five_steps()).save_frames(folder)
+    save_frames(explain(five_steps()), folder)
     before = snapshot(folder)
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     with pytest.raises(DotNotFoundError):
-        explain(five_steps() * 3.0).save_frames(folder)
+        save_frames(explain(five_steps() * 3.0), folder)
     assert snapshot(folder) == before
 
 
 @needs_dot
 def test_a_failure_part_way_leaves_the_earlier_set_and_no_temporaries(tmp_path, monkeypatch):
     folder = tmp_path / "frames"
-    explain(five_steps()).save_frames(folder)
+    save_frames(explain(five_steps()), folder)
     before = snapshot(folder)
     real = frames_module.FrameSheet.frame
     calls = []
@@ -176,21 +176,21 @@ def test_a_failure_part_way_leaves_the_earlier_set_and_no_temporaries(tmp_path, 
 
     monkeypatch.setattr(frames_module.FrameSheet, "frame", failing)
     with pytest.raises(OSError, match="disk full"):
-        explain(five_steps() * 3.0).save_frames(folder)
+        save_frames(explain(five_steps() * 3.0), folder)
     assert snapshot(folder) == before  # no temporary left either
 
 
 @needs_dot
 def test_only_files_of_its_own_earlier_run_are_removed(tmp_path, monkeypatch):
     folder = tmp_path / "frames"
-    explain(five_steps()).save_frames(folder)
+    save_frames(explain(five_steps()), folder)
     (folder / "step-7.svg").write_text("mine")
     (folder / "notes.txt").write_text("mine")
     replaced = []
     real_replace = os.replace
     monkeypatch.setattr(os, "replace",
                         lambda a, b: (replaced.append(Path(b).name), real_replace(a, b)))
-    explain(Value(1.0, "x") * 2.0).save_frames(folder)  # a shorter pass
+    save_frames(explain(Value(1.0, "x") * 2.0), folder)  # a shorter pass
     assert replaced[-1] == "index.html"  # the page goes into place last
     assert sorted(p.name for p in folder.glob("step-*.svg")) == ["step-000.svg", "step-7.svg"]
     assert (folder / "step-7.svg").read_text() == "mine"
@@ -202,19 +202,19 @@ def test_only_files_of_its_own_earlier_run_are_removed(tmp_path, monkeypatch):
 def test_files_it_did_not_write_are_never_overwritten(tmp_path):
     (tmp_path / "step-000.svg").write_text("mine")
     with pytest.raises(FileExistsError, match=r"step-000\.svg"):
-        explain(five_steps()).save_frames(tmp_path)
+        save_frames(explain(five_steps()), tmp_path)
     assert snapshot(tmp_path) == {"step-000.svg": b"mine"}
     other = tmp_path / "other"
     other.mkdir()
     (other / "frames-manifest.json").write_text("{}")
     with pytest.raises(FileExistsError, match="manifest"):
-        explain(five_steps()).save_frames(other)
+        save_frames(explain(five_steps()), other)
 
 
 @needs_dot
 def test_titles_count_steps_as_the_page_does(tmp_path):
     e = explain(five_steps())
-    text = e.save_frames(tmp_path).read_text(encoding="utf-8")
+    text = save_frames(e, tmp_path).read_text(encoding="utf-8")
     titles = re.findall(r'"title": "(step \d+ of \d+)', text)
     n = len(e.steps)
     assert titles == [f"step {k} of {n}" for k in range(1, n + 1)]

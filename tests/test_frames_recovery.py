@@ -12,14 +12,14 @@ import textwrap
 
 import pytest
 
-from autodiff import Value, explain
+from autodiff import Value, explain, save_frames
 from autodiff.render import folder_writes
 from autodiff.render.frames import PLACEHOLDER
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
 GRAPHS = textwrap.dedent("""
-    from autodiff import Value, explain
+    from autodiff import Value, explain, save_frames
     def old():  # 4 steps
         x = Value(0.5, "x")
         return explain(((x * x).tanh() * x).sin())
@@ -38,7 +38,7 @@ KILLER = GRAPHS + textwrap.dedent("""
         calls.append(b)
         return real(a, b)
     os.replace = replace
-    new().save_frames(folder)
+    save_frames(new(), folder)
 """)
 
 
@@ -66,7 +66,7 @@ def page_frames(folder):
 
 def prepare(tmp_path):
     folder = tmp_path / "frames"
-    old_run().save_frames(folder)
+    save_frames(old_run(), folder)
     (folder / "notes.txt").write_text("mine")
     (folder / ".notes.txt.abc.tmp").write_text("mine too")  # a temporary, not of ours
     return folder
@@ -90,9 +90,9 @@ def test_a_save_killed_between_renames_is_recovered(tmp_path, kill_at):  # page,
     assert shown == (4 if kill_at <= 1 else "placeholder" if kill_at < 6 else 2)
     assert (folder / "notes.txt").read_text() == "mine"
     # The next save finishes or rolls back, then writes: a clean folder, leftovers gone.
-    new_run().save_frames(folder)
+    save_frames(new_run(), folder)
     assert_clean(folder, 2)
-    old_run().save_frames(folder)
+    save_frames(old_run(), folder)
     assert_clean(folder, 4)
 
 
@@ -104,7 +104,7 @@ def test_a_kill_that_the_next_save_does_not_follow_is_finished_by_it(tmp_path):
     subprocess.run([sys.executable, "-c", KILLER, str(folder), "4"], timeout=120)
     assert (folder / folder_writes.JOURNAL).exists()
     x = Value(2.0, "x")
-    explain(x * x * x).save_frames(folder)  # 2 steps, different numbers
+    save_frames(explain(x * x * x), folder)  # 2 steps, different numbers
     assert_clean(folder, 2)
 
 
@@ -123,7 +123,7 @@ def test_ctrl_c_during_the_renames_finishes_or_rolls_back_at_once(tmp_path, monk
 
     monkeypatch.setattr(os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
-        new_run().save_frames(folder)
+        save_frames(new_run(), folder)
     monkeypatch.setattr(os, "replace", real)
     # At the journal: rolled back (the old page, no temporaries); later: finished.
     assert_clean(folder, 4 if interrupt_at == 0 else 2)

@@ -1,4 +1,4 @@
-"""`nn.gc_paused`: the cyclic collector is off inside and restored after (on error too),
+"""`autodiff.gc_paused`: the cyclic collector is off inside and restored after (on error too),
 pauses nest and are shared between threads, and fit uses it without leaking."""
 
 import gc
@@ -6,8 +6,9 @@ import threading
 
 import pytest
 
+import autodiff as ad
 import nn
-from nn.gc_pause import pause_count
+from autodiff.core.memory import pause_count
 
 X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 Y = [0.0, 1.0, 1.0, 0.0]
@@ -24,16 +25,16 @@ def collector_on():
 
 
 def test_the_collector_is_off_inside_and_back_after():
-    with nn.gc_paused():
+    with ad.gc_paused():
         assert not gc.isenabled()
-        with nn.gc_paused():  # nested: still off, and still off after the inner one
+        with ad.gc_paused():  # nested: still off, and still off after the inner one
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
 
 
 def test_it_is_restored_when_the_block_raises():
-    with pytest.raises(KeyError), nn.gc_paused():
+    with pytest.raises(KeyError), ad.gc_paused():
         raise KeyError("boom")
     assert gc.isenabled()
 
@@ -41,7 +42,7 @@ def test_it_is_restored_when_the_block_raises():
 def test_a_collector_disabled_before_stays_disabled():
     gc.disable()
     try:
-        with nn.gc_paused():
+        with ad.gc_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
     finally:
@@ -49,7 +50,7 @@ def test_a_collector_disabled_before_stays_disabled():
 
 
 def test_one_pause_object_is_entered_once_at_a_time():
-    pause = nn.gc_paused()
+    pause = ad.gc_paused()
     with pause:
         with pytest.raises(RuntimeError, match="already active"), pause:
             pass
@@ -66,11 +67,11 @@ def test_threads_pausing_in_any_interleaving_leave_the_collector_on():
         start.wait()
         try:
             for i in range(300):
-                with nn.gc_paused():
+                with ad.gc_paused():
                     if gc.isenabled():
                         errors.append("on inside a pause")
                     if (i + k) % 7 == 0:
-                        with nn.gc_paused():
+                        with ad.gc_paused():
                             pass
         except Exception as exc:
             errors.append(exc)
@@ -127,7 +128,7 @@ def test_training_makes_no_cyclic_garbage():
     """The reason pausing is sound: graphs are freed by reference counting alone."""
     model = nn.MLP(2, [8, 8, 1], activation=["tanh", "relu", "sigmoid"], seed=0)
     gc.collect()
-    with nn.gc_paused():
+    with ad.gc_paused():
         for _ in range(20):
             model.zero_grad()
             loss = nn.half_squared_error([model(x) for x in X], Y)
@@ -137,3 +138,11 @@ def test_training_makes_no_cyclic_garbage():
         nn.fit(model, X, Y, 20, batch_size=2, seed=0, progress=False)
         garbage = gc.collect()  # collect() works while paused; it finds nothing to free
     assert garbage == 0
+
+
+def test_nn_gc_paused_still_works_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="use autodiff.gc_paused"):
+        pause = nn.gc_paused
+    assert pause is ad.gc_paused
+    with pause():
+        assert not gc.isenabled()

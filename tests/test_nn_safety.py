@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nn
-import nn.arguments
+import nn.layers
 from autodiff import Value
 
 X = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
@@ -170,7 +170,7 @@ def test_a_model_beyond_the_parameter_limit_is_refused_before_allocating():
 
 
 def test_the_limit_counts_weights_and_biases_exactly(monkeypatch):
-    monkeypatch.setattr(nn.arguments, "MAX_PARAMETERS", 17)
+    monkeypatch.setattr(nn.layers, "MAX_PARAMETERS", 17)
     assert len(nn.MLP(2, [4, 1]).parameters()) == 17  # (2 + 1) × 4 + (4 + 1) × 1
     with pytest.raises(ValueError, match="21 parameters"):
         nn.MLP(3, [4, 1])

@@ -217,7 +217,7 @@ def test_progress_bar_shows_the_loss(capsys):
 
 
 def test_a_compiled_step_refuses_data_other_than_the_traced_batch():
-    from nn.compiled import compiled_gradient_step
+    from nn.train import compiled_gradient_step
 
     X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
     Y = [0.0, 1.0, 1.0]

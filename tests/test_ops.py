@@ -25,8 +25,9 @@ from strategies import (
 )
 
 from autodiff import Value
+from autodiff.core.graph import local_partials
 from autodiff.core.ops import BINARY, CONST_LEFT, CONST_RIGHT, FLOAT_MATH, OPS, UNARY, Op
-from autodiff.transforms.gradients import VALUE_MATH, local_partials
+from autodiff.transforms.gradients import VALUE_MATH
 
 VARIANTS = all_variants()
 PARTIALS = [(op, i) for op in VARIANTS for i in live_partials(op)]

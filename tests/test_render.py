@@ -11,8 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autodiff import DotNotFoundError, Drawing, Value, draw, explain, topological_order
-from autodiff.render.layout import neuron_part
+from autodiff import DotNotFoundError, Drawing, Value, creation_order, draw, explain
+from autodiff.labels import (
+    activation_label,
+    bias_label,
+    input_label,
+    parse_label,
+    pre_activation_label,
+    weight_label,
+)
 from tests.strategies import expressions
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -47,7 +54,7 @@ def small() -> tuple[Value, Value, Value]:
 def test_svg_has_one_node_per_value_and_one_edge_per_operand(case):
     build, args = case
     out = build(*(Value(x, f"x{i}") for i, x in enumerate(args)))
-    order = topological_order(out)
+    order = creation_order(out)
     index = {id(v): i for i, v in enumerate(order)}
     root = svg_tree(draw(out))
     nodes, edges = groups(root, "node"), groups(root, "edge")
@@ -242,14 +249,18 @@ def net(samples: int = 1) -> Value:
 
 
 def test_labels_parse_as_nn_labels_them():
-    assert neuron_part("θ0[2,1]") == ("θ", 1, 1)
-    assert neuron_part("b2[0]") == ("b", 2, 0)
-    assert neuron_part("a0[3]") == ("a", 0, 3)
-    assert neuron_part("z0[1]") is None and neuron_part("x") is None
-    nn_labels = pytest.importorskip("nn.labels")
-    for label in ("θ0[2,1]", "θ12[0,3]", "b2[0]", "z1[3]", "a1[0]", "a0[2]", "z0[1]",
-                  "w[1]", "a1[0", "θ1[2]"):
-        assert neuron_part(label) == nn_labels.parse_label(label)
+    assert parse_label("θ0[2,1]") == ("θ", 1, 1)
+    assert parse_label("b2[0]") == ("b", 2, 0)
+    assert parse_label("a0[3]") == ("a", 0, 3)
+    assert parse_label("z0[1]") is None and parse_label("x") is None
+    for k, i, j in ((0, 2, 1), (12, 0, 3)):
+        assert parse_label(weight_label(k, i, j)) == ("θ", k + 1, j)
+    assert parse_label(bias_label(1, 0)) == ("b", 2, 0)
+    assert parse_label(pre_activation_label(0, 3)) == ("z", 1, 3)
+    assert parse_label(activation_label(0, 0)) == ("a", 1, 0)
+    assert parse_label(input_label(2)) == ("a", 0, 2)
+    for label in ("z0[1]", "w[1]", "a1[0", "θ1[2]"):
+        assert parse_label(label) is None
 
 
 def test_there_is_one_label_parser_and_nn_uses_it():
@@ -259,7 +270,9 @@ def test_there_is_one_label_parser_and_nn_uses_it():
     import autodiff
     import nn
 
-    assert nn.parse_label is autodiff.parse_label and nn.LABEL_RE is autodiff.LABEL_RE
+    assert "parse_label" not in nn.__all__ and "LABEL_RE" not in nn.__all__
+    with pytest.warns(DeprecationWarning, match="use autodiff.parse_label"):
+        assert nn.parse_label is autodiff.parse_label
     root = Path(autodiff.__file__).resolve().parent.parent
     sources = [p for folder in ("autodiff", "nn") for p in (root / folder).rglob("*.py")]
     regexes = [p.relative_to(root).as_posix() for p in sources

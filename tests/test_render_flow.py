@@ -11,9 +11,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from hypothesis import given, settings
 
-from autodiff import Value, draw, topological_order
+from autodiff import Value, creation_order, draw
+from autodiff.core.graph import local_partials, value_operands
 from autodiff.render.marks import MAX_PENWIDTH, flow_width
-from autodiff.transforms.gradients import local_partials, value_operands
 from tests.strategies import expressions
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -31,7 +31,7 @@ def vanishing() -> Value:
 
 def expected_flows(out: Value) -> dict[str, float]:
     """Edge name (as draw names it) → the gradient it carries, from the op table's partials."""
-    order = topological_order(out)
+    order = creation_order(out)
     index = {id(v): i for i, v in enumerate(order)}
     flows: dict[str, float] = {}
     for v in order:
@@ -93,7 +93,7 @@ def test_widths_grow_strictly_with_flow_and_stay_bounded(case):
         out.backward()
     except (ArithmeticError, ValueError):
         return
-    if all(math.isfinite(v.grad) for v in topological_order(out)):
+    if all(math.isfinite(v.grad) for v in creation_order(out)):
         check_widths(out)
 
 

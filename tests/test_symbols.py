@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 
+import engine_source
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,7 @@ from strategies import floats_in
 
 from autodiff.codegen import compile as codegen
 from autodiff.codegen import emit as generate
-from autodiff.codegen import engine_source, symbols
+from autodiff.codegen import symbols
 from autodiff.codegen.symbols import SYMBOL_MATH, Sym, constant, name
 
 

@@ -12,12 +12,12 @@ trace, slightly away from the example, only checks that no value was frozen.)
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from ..core.backward import creation_order
+from ..core.checks import is_integer, is_real
+from ..core.graph import creation_order
 from ..core.ops import FLOAT_MATH, UNARY, Op
 from ..core.tape import enable_grad, no_grad
 from ..core.value import Value
@@ -67,7 +67,7 @@ def compile_grad(f: Callable[..., Any], nargs: int,
     """
     if not callable(f):
         raise TypeError(f"compile_grad needs a callable f, got {type(f).__name__}")
-    if isinstance(nargs, bool) or not isinstance(nargs, int) or nargs < 0:
+    if not is_integer(nargs) or nargs < 0:
         raise TypeError(f"nargs must be a non-negative int, got {nargs!r}")
     point = _example_point(nargs, example)
     inputs, output = _trace(f, point)
@@ -91,7 +91,7 @@ def compile_graph(output: Value | float, inputs: Sequence[Value],
     if len({id(v) for v in inputs}) != len(inputs):
         raise ValueError("inputs must be distinct Values")
     for i, x in enumerate([output, *(aux or ())]):
-        if not isinstance(x, Value) and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
+        if not isinstance(x, Value) and not is_real(x):
             raise TypeError(f"{'output' if i == 0 else f'aux[{i - 1}]'} must be a Value or "
                             f"a number, got {type(x).__name__}")
     aux = None if aux is None else list(aux)
@@ -117,7 +117,7 @@ def _example_point(nargs: int, example: Sequence[float] | None) -> list[float]:
     if len(point) != nargs:
         raise ValueError(f"example has {len(point)} values but nargs is {nargs}")
     for i, x in enumerate(point):
-        if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
+        if not is_real(x):
             raise TypeError(f"example[{i}] must be a real number, got {type(x).__name__}")
     return [float(x) for x in point]
 
@@ -162,8 +162,7 @@ def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any]
             exc.add_note(f"compile_grad traced f at example={point}: pass an example "
                          "point inside f's domain")
             raise
-    if not isinstance(output, Value) and (
-            isinstance(output, bool) or not isinstance(output, numbers.Real)):
+    if not isinstance(output, Value) and not is_real(output):
         raise TypeError(f"compile_grad: f must return a Value or a number, "
                         f"got {type(output).__name__}")
     return inputs, output
@@ -279,7 +278,7 @@ def _real_arguments(*args: Any) -> tuple[float, ...]:
     real number (bool, str, None and complex are not), as the eager engine's Value does."""
     floats = []
     for i, x in enumerate(args):
-        if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
+        if not is_real(x):
             raise TypeError(f"compiled gradient: argument {i} must be a real number (int or "
                             f"float), got {type(x).__name__}: {x!r}")
         try:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
+from ..core.checks import is_real
 from ..core.ops import FLOAT_MATH
 
 # Python's binding strengths, weakest first (only the ones generated code uses).
@@ -155,7 +156,7 @@ def as_sym(x: Any) -> Sym:
     anything else (bool included) is a TypeError, as it has no place in generated code."""
     if isinstance(x, Sym):
         return x
-    if isinstance(x, (int, float)) and not isinstance(x, bool):
+    if is_real(x):
         return constant(x)
     raise TypeError(f"cannot use {type(x).__name__} in generated code")
 

@@ -16,72 +16,20 @@ sequential order.
 
 from __future__ import annotations
 
-import math
-import numbers
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from itertools import chain
-from operator import attrgetter
 from typing import Any
 
 from . import tape as _tape
-from .errors import GradientOverflowError, all_finite, infinite_partial_error, rule_error
+from .checks import check_seed_gradient
+from .errors import GradientOverflowError, rule_error
+from .graph import check_at_zero_gradient, creation_order
 from .operators import STEPS
-from .ops import FLOAT_MATH, SINGULAR_OPS
+from .ops import SINGULAR_OPS
 
 _LOCK = threading.Lock()
 _passes = 0  # backward() calls begun, in any thread
-_index_of = attrgetter("_index")
-
-
-def creation_order(*outputs: Any) -> list[Any]:
-    """Every node reachable from ``outputs``, oldest first (a topological order: a node is
-    made after its operands). An explicit stack, not recursion: a chain of a million
-    nodes is fine."""
-    seen: set[int] = set()
-    nodes: list[Any] = []
-    stack: list[Any] = []
-    for output in outputs:
-        if id(output) not in seen:
-            seen.add(id(output))
-            nodes.append(output)
-            stack.append(output)
-    push, pop, append, mark = stack.append, stack.pop, nodes.append, seen.add
-    while stack:
-        node = pop()
-        a = node._a
-        if a is not None and type(a) is not float and id(a) not in seen:
-            mark(id(a))
-            append(a)
-            push(a)
-        b = node._b
-        if b is not None and type(b) is not float and id(b) not in seen:
-            mark(id(b))
-            append(b)
-            push(b)
-    nodes.sort(key=_index_of)
-    return nodes
-
-
-def topological_order(output: Any) -> list[Any]:
-    """Every node reachable from ``output``, each listed after all of its parents: the
-    creation order, which every pass over a graph follows."""
-    return creation_order(output)
-
-
-def backward_order(output: Any) -> list[Any]:
-    """The op nodes of ``output``'s graph in the order the backward pass sends their
-    gradients (newest first)."""
-    return [node for node in reversed(creation_order(output)) if node._op is not None]
-
-
-def check_seed(output: Any, grad: Any) -> float:
-    """The seed gradient as a float; a TypeError for a non-Value output or a non-number."""
-    if not hasattr(output, "_op") or not hasattr(output, "backward"):
-        raise TypeError(f"backward needs a Value output, got {type(output).__name__}")
-    if isinstance(grad, bool) or not isinstance(grad, numbers.Real) or hasattr(grad, "_op"):
-        raise TypeError(f"the seed gradient must be a float, got {type(grad).__name__}")
-    return float(grad)
 
 
 def _holds_gradients(nodes: list[Any]) -> bool:
@@ -99,7 +47,8 @@ def backward(output: Any, grad: float = 1.0) -> None:
     Gradients accumulate across calls, as in PyTorch; ``zero_grad(output)`` resets them.
     """
     global _passes
-    seed = grad if type(grad) is float and hasattr(output, "_tape") else check_seed(output, grad)
+    seed = grad if type(grad) is float and hasattr(output, "_tape") else (
+        check_seed_gradient(output, grad))
     with _LOCK:
         _passes += 1
         tape = _tape.current_or_none()
@@ -171,40 +120,6 @@ def _propagate(nodes: Iterable[Any], output: Any = None) -> None:
             raise
         except (ArithmeticError, ValueError) as exc:
             raise rule_error(node, exc) from None
-
-
-def checked_local(node: Any, position: int, evaluate: Callable[[], Any],
-                  in_backward: bool = False) -> Any:
-    """``evaluate()``, the local derivative ∂node/∂(operand ``position``), under the
-    edge-point rule that every mode follows: a rule that fails (1/(2·0) in sqrt's) raises
-    DomainError, one that is inf or nan at finite operands (1/u at a subnormal u) raises
-    GradientOverflowError, whatever the gradient or tangent it would multiply."""
-    try:
-        local = evaluate()
-    except OverflowError:
-        raise infinite_partial_error(node, node.operands[position], math.inf) from None
-    except (ArithmeticError, ValueError) as exc:
-        raise rule_error(node, exc, in_backward) from None
-    x = local.data if hasattr(local, "_op") else local
-    if x - x != 0.0 and all_finite(node):
-        raise infinite_partial_error(node, node.operands[position], x)
-    return local
-
-
-def check_at_zero_gradient(node: Any, leads: Any = None, in_backward: bool = True) -> None:
-    """The edge-point rule where a pass sends nothing (a zero gradient): the rules of an
-    op that can be infinite (``SINGULAR_OPS``) are evaluated anyway, on the edges to
-    operands in ``leads`` (every Value operand when None), and an infinite one raises."""
-    op = node._op
-    if op.name not in SINGULAR_OPS:
-        return
-    operands = node.operands
-    numbers_in = [x if type(x) is float else x.data for x in operands]
-    for position, operand in enumerate(operands):
-        if type(operand) is not float and (leads is None or id(operand) in leads):
-            rule = op.partials[position]
-            checked_local(node, position, lambda r=rule: r(FLOAT_MATH, *numbers_in, node.data),
-                          in_backward)
 
 
 def backward_passes() -> int:

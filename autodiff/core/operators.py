@@ -1,6 +1,6 @@
 """The eager engine's per-op code: each op's Value methods and its backward steps.
 
-GENERATED from the op table (autodiff/core/ops.py) by autodiff/codegen/engine_source.py:
+GENERATED from the op table (autodiff/core/ops.py) by tools/engine_source.py:
 do not edit. After changing the table, run `make generate`; tests/test_engine_source.py
 fails while this file and the table disagree.
 
@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .checks import is_real, number_operand, unsupported
 from .errors import check_contribution as check
-from .errors import is_number, number_operand, op_error, unsupported
+from .errors import op_error
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
 from .tape import creation_counter, record_rarely
 from .tape import current as start_tape
@@ -117,7 +118,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_add_const_right, self)
             u = self.data
@@ -185,7 +186,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_add_const_left, self)
             u = other
@@ -253,7 +254,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_sub_const_right, self)
             u = self.data
@@ -321,7 +322,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_sub_const_left, self)
             u = other
@@ -389,7 +390,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_mul_const_right, self)
             u = self.data
@@ -457,7 +458,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_mul_const_left, self)
             u = other
@@ -528,7 +529,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_div_const_right, self)
             u = self.data
@@ -602,7 +603,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_div_const_left, self)
             u = other
@@ -676,7 +677,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_pow_const_right, self)
             u = self.data
@@ -750,7 +751,7 @@ class ValueOperators:
                     tape.pure = False
             nodes.append(out)
             return out
-        if type(other) is float or is_number(other):
+        if type(other) is float or is_real(other):
             if type(other) is not float:
                 other = number_operand(other, OP_pow_const_left, self)
             u = other

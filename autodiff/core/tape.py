@@ -27,11 +27,12 @@ under ``no_grad()`` record nothing at all.
 from __future__ import annotations
 
 import itertools
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+
+from .memory import can_find_unreferenced, live
 
 CAPACITY = 1 << 15  # op nodes (and leaves) a new context's tape holds at most
 MAX_CAPACITY = 1 << 17  # the most it grows to, after backward() on graphs bigger than that
@@ -111,43 +112,6 @@ def record_rarely(out: Any, tape: Tape, left: Any, right: Any) -> None:
     tape.nodes.append(out)
 
 
-def _unreferenced_count() -> int | None:
-    """What ``sys.getrefcount`` says, in ``_live``'s loop, of an item nothing else holds.
-
-    Measured rather than assumed (2 on CPython 3.11: the loop variable and the call's
-    argument); None where reference counts are not available or not exact.
-    """
-    if not hasattr(sys, "getrefcount"):
-        return None
-    items = [object()]
-    count = None
-    for i in range(len(items) - 1, -1, -1):
-        item = items[i]
-        items[i] = None
-        count = sys.getrefcount(item)
-    return count if count is not None and count > 0 else None
-
-
-_UNREFERENCED = _unreferenced_count()
-
-
-def _live(items: list[Any]) -> list[Any]:
-    """The items something besides ``items`` refers to, in order; ``items`` is emptied.
-
-    Walks newest first, so that letting go of a dead node (which frees it and its
-    references to its operands) exposes its dead operands further down.
-    """
-    live = []
-    for i in range(len(items) - 1, -1, -1):
-        item = items[i]
-        items[i] = None
-        if sys.getrefcount(item) > _UNREFERENCED:  # referenced by more than this loop
-            live.append(item)
-    item = None
-    live.reverse()
-    return live
-
-
 def make_room(tape: Tape) -> Tape:
     """Drop what only the tape still refers to; return the tape to record on from now.
 
@@ -156,9 +120,9 @@ def make_room(tape: Tape) -> Tape:
     an overflowed tape, which records nothing, stands in until the next backward(). (A
     node kept on a tape keeps its whole graph alive, so none of a big graph is kept.)
     """
-    if _UNREFERENCED is not None:
-        tape.nodes = _live(tape.nodes)
-        tape.leaves = _live(tape.leaves)
+    if can_find_unreferenced():
+        tape.nodes = live(tape.nodes)
+        tape.leaves = live(tape.leaves)
         if max(len(tape.nodes), len(tape.leaves)) <= tape.capacity // 2:
             return tape
     retire(tape)

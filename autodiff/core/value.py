@@ -8,18 +8,19 @@ themselves (``__mul__``, ``sigmoid``...) and each op's backward step are in
 from __future__ import annotations
 
 import copy
-import numbers
 from typing import Any
 
 from . import operators
-from .backward import backward, creation_order
+from .backward import backward
+from .checks import is_real
+from .graph import creation_order
 from .operators import ValueOperators
 from .ops import UNARY, variant
 from .tape import creation_counter
 
 
 def _as_float(data: Any, what: str) -> float:
-    if isinstance(data, numbers.Real) and not isinstance(data, (Value, bool)):
+    if is_real(data):
         try:
             return float(data)
         except OverflowError:

@@ -20,7 +20,7 @@ from typing import Any
 
 import graphviz
 
-from ..explain import visible_text
+from ..text import visible_text
 
 INSTALL_HINT = ("install Graphviz, which provides it: `apt-get install graphviz` (Debian/Ubuntu), "
                 "`brew install graphviz` (macOS), `conda install graphviz`, or see "

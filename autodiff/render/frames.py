@@ -21,9 +21,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..explain import number
+from ..core.checks import is_integer
 from ..labels import parse_label
 from ..stepping import group_steps
+from ..text import number
 from .folder_writes import commit, discard, recover, write_temporary
 from .restyle import FrameSheet
 
@@ -61,7 +62,7 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str = 
     """
     if not isinstance(folder, (str, Path)):
         raise TypeError(f"folder must be a str or Path, got {type(folder).__name__}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int):
+    if not is_integer(max_steps):
         raise TypeError(f"max_steps must be an int, got {type(max_steps).__name__}")
     if max_steps < 1:
         raise ValueError(f"max_steps must be at least 1, got {max_steps}")

@@ -11,12 +11,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.backward import topological_order
+from ..core.checks import is_integer
+from ..core.graph import creation_order, value_operands
 from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
-from ..explain import Explanation, explain, number
+from ..explain import Explanation, explain
 from ..labels import children_of, neuron_groups
-from ..transforms.gradients import value_operands
+from ..text import number
 from .drawing import Drawing, html_text, plain_text, tooltip_text
 from .layout import Folding, fold_neurons
 from .marks import Marks, legend
@@ -91,7 +92,7 @@ def draw_step(explanation: Explanation, step: int, *, highlight: Any = None,
               **options: Any) -> Drawing:
     """``draw(..., step=step)`` for an explanation already made (frames reuse one)."""
     n = len(explanation.steps)
-    if isinstance(step, bool) or not isinstance(step, int):
+    if not is_integer(step):
         raise TypeError(f"step must be an int, got {type(step).__name__}")
     if not -n <= step < n:
         raise ValueError(f"step {step} is out of range: the backward pass of this graph has "
@@ -144,7 +145,7 @@ class _Renderer:
                  explanation: Explanation | None = None, step: int | None = None) -> None:
         self.output = output
         self.options = options
-        self.order = explanation.order if explanation is not None else topological_order(output)
+        self.order = explanation.order if explanation is not None else creation_order(output)
         self.index = {id(node): i for i, node in enumerate(self.order)}
         self.children = children_of(self.order)
         self.explanation = explanation

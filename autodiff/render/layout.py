@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..core.value import Value
-from ..labels import parse_label as neuron_part
+from ..labels import parse_label
 
 
 @dataclass
@@ -32,7 +32,7 @@ def fold_neurons(order: list[Value], children: dict[int, list[Value]]) -> Foldin
     sums used only on the way to it."""
     folding = Folding()
     for node in reversed(order):
-        part = neuron_part(node.label)
+        part = parse_label(node.label)
         if part is not None and part.kind == "a" and node._op is not None and part.layer > 0:
             folding.box[id(node)] = node
             folding.params[id(node)] = Counter()
@@ -47,7 +47,7 @@ def fold_neurons(order: list[Value], children: dict[int, list[Value]]) -> Foldin
             if part is not None and part.kind == "z":
                 folding.z[id(box)] = node
     for node in order:
-        part = neuron_part(node.label)
+        part = parse_label(node.label)
         if node._op is not None or part is None or part.kind not in "θb":
             continue
         users = children[id(node)]

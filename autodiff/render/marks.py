@@ -1,6 +1,6 @@
 """What a drawing emphasizes: highlights, the explained step, gradient flow and why a gradient is 0.
 
-Local derivatives come from :func:`autodiff.transforms.gradients.local_partials` (the op table); the
+Local derivatives come from :func:`autodiff.core.graph.local_partials` (the op table); the
 reasons for a zero gradient name the op table's formula, never a copy of it.
 """
 
@@ -11,10 +11,10 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..core.graph import local_partials, value_operands
 from ..core.ops import CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
-from ..explain import number
-from ..transforms.gradients import local_partials, value_operands
+from ..text import number
 
 HIGHLIGHT, HIGHLIGHT_FILL, OP_FILL = "#e8710a", "#fff3e0", "#f1f3f4"
 POSITIVE, NEGATIVE, ZERO = "#1a73e8", "#d93025", "#bdc1c6"

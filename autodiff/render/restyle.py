@@ -14,8 +14,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..explain import number
-from ..transforms.gradients import value_operands
+from ..core.graph import value_operands
+from ..text import number
 from .graph import COLORS, FRAME_LABEL_SIZE, Options, _Renderer
 from .marks import Marks
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ..explain import number
+from ..text import number
 from .drawing import Drawing, html_text
 from .layout import summary_rows
 

@@ -7,7 +7,7 @@ oldest node first, and gives each node the tangent
     tangent(node) = Σᵢ ∂node/∂operandᵢ · tangent(operandᵢ),
 
 with every local derivative read off the op table
-(:func:`autodiff.transforms.gradients.local_partial`), so there is no second copy of
+(:func:`autodiff.core.graph.local_partial`), so there is no second copy of
 any derivative. The rules, stated as exactly as the backward pass states its own:
 
 - The *seeded* leaves are the ones given a tangent (all the primals, in ``jvp``). A node
@@ -23,16 +23,17 @@ any derivative. The rules, stated as exactly as the backward pass states its own
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
 from ..core import tape as _tape
-from ..core.backward import creation_order
+from ..core.checks import check_finite, check_finites
 from ..core.errors import GradientOverflowError, describe_node
+from ..core.graph import checked_partial, creation_order, value_operands
+from ..core.ops import FLOAT_MATH
 from ..core.value import Value
-from .gradients import checked_partial, gradients, value_operands
+from .gradients import VALUE_MATH, gradients
 from .nesting import as_value, evaluating, fresh_input, is_nested
 
 
@@ -42,7 +43,8 @@ def tangent_terms(node: Value, reached: Mapping[int, Any], differentiable: bool 
     ``node``, in operand order: the terms of its tangent (one rule evaluation each). A
     local derivative that is infinite or undefined raises, whatever the tangent it
     multiplies (the edge-point rule, :func:`autodiff.transforms.gradients.checked_partial`)."""
-    return [(position, operand, checked_partial(node, position, differentiable))
+    m = VALUE_MATH if differentiable else FLOAT_MATH
+    return [(position, operand, checked_partial(node, position, m, differentiable))
             for position, operand in value_operands(node) if id(operand) in reached]
 
 
@@ -101,36 +103,13 @@ def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, flo
             raise TypeError(f"tangents are keyed by Values, got {type(leaf).__name__}")
         if leaf._op is not None:
             raise ValueError(f"tangents seed leaves; {leaf!r} is made by {leaf.op!r}")
-        check_number(t, "a tangent")
+        check_finite(t, "a tangent")
     reached = forward_sweep(outs, {leaf: float(t) for leaf, t in seeds.items()})
     result = tuple(reached.get(id(out), 0.0) for out in outs)
     return result if many else result[0]
 
 
 # --- argument checks -------------------------------------------------------------------
-
-def check_number(x: Any, what: str, allow_value: bool = False) -> Any:
-    """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf.
-    With ``allow_value`` a Value passes as it is (an outer transform's variable)."""
-    if allow_value and isinstance(x, Value):
-        return x
-    if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{what} must be finite, got {x!r}")
-    return x
-
-
-def check_numbers(xs: Any, what: str, length: int | None = None) -> tuple[Any, ...]:
-    """A tuple (or list) of finite numbers (or Values, when transforms nest), of
-    ``length`` entries when given."""
-    if not isinstance(xs, (tuple, list)):
-        raise TypeError(f"{what} must be a tuple of numbers, got {type(xs).__name__}: {xs!r}")
-    if length is not None and len(xs) != length:
-        raise ValueError(f"{what} has {len(xs)} entries, expected {length}")
-    return tuple(check_number(x, f"{what}[{i}]", True) for i, x in enumerate(xs))
-
 
 def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
     """What ``f`` returned, as a non-empty tuple of Values (a TypeError names anything else)."""
@@ -174,8 +153,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
         ) -> tuple[Any, Any]:
     """``(f(primals), ∇f(primals)·tangents)`` by one forward sweep: floats, or tuples of
     floats when ``f`` returns a tuple of Values."""
-    xs = check_numbers(primals, "primals")
-    vs = check_numbers(tangents, "tangents", len(xs))
+    xs = check_finites(primals, "primals", values_too=True)
+    vs = check_finites(tangents, "tangents", len(xs), True)
     nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "jvp")
     reached = forward_sweep(outs, dict(zip(leaves, vs, strict=True)), nested)
@@ -200,10 +179,10 @@ def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tup
 
     ``cotangents`` is a number for an ``f`` with one output, else a tuple, one per output.
     """
-    xs = check_numbers(primals, "primals")
+    xs = check_finites(primals, "primals", values_too=True)
     leaves, outs, single = trace(f, xs, "vjp")
-    cs = ((check_number(cotangents, "the cotangent", True),) if single and not isinstance(
-        cotangents, (tuple, list)) else check_numbers(cotangents, "cotangents", len(outs)))
+    cs = ((check_finite(cotangents, "the cotangent", True),) if single and not isinstance(
+        cotangents, (tuple, list)) else check_finites(cotangents, "cotangents", len(outs), True))
     nested = is_nested(xs, cs)
     return _outputs(outs, nested, single), reverse_cotangent(outs, leaves, cs, nested)
 
@@ -225,7 +204,7 @@ def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[li
     def jac(*primals: Any) -> list[list[Any]]:
         if len(primals) == 1 and isinstance(primals[0], (tuple, list)):
             primals = tuple(primals[0])  # jacobian(f)(primals): the one convention
-        xs = check_numbers(list(primals), "primals")
+        xs = check_finites(list(primals), "primals", values_too=True)
         nested = is_nested(xs)
         leaves, outs, _ = trace(f, xs, "jacobian")
         n, m = len(leaves), len(outs)
@@ -246,8 +225,8 @@ def hvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     """The Hessian-vector product H(primals)·tangents of a scalar ``f``, forward over
     reverse: one forward sweep through the graph of ∇f that ``gradients(create_graph=True)``
     builds from the op table's rules."""
-    xs = check_numbers(primals, "primals")
-    vs = check_numbers(tangents, "tangents", len(xs))
+    xs = check_finites(primals, "primals", values_too=True)
+    vs = check_finites(tangents, "tangents", len(xs), True)
     nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "hvp")
     if not single:

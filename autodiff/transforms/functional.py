@@ -7,16 +7,17 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..core.checks import is_integer
 from ..core.value import Value
 from .gradients import gradients
 from .nesting import as_value, evaluating, fresh_input, is_nested
 
 
 def _argnums(argnums: int | Sequence[int]) -> tuple[tuple[int, ...], bool]:
-    if isinstance(argnums, int) and not isinstance(argnums, bool):
+    if is_integer(argnums):
         return (argnums,), False
     if isinstance(argnums, Sequence) and argnums and all(
-            isinstance(i, int) and not isinstance(i, bool) for i in argnums):
+            is_integer(i) for i in argnums):
         if len(set(argnums)) != len(argnums):
             raise ValueError(f"argnums names an argument twice: {argnums!r}")
         return tuple(argnums), True

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.checks import is_real
 from ..core.tape import no_grad
 from ..core.value import Value
 from .gradients import gradients
@@ -118,7 +118,7 @@ def gradcheck(f: Callable[..., Any], *args: float, eps: float = 1e-6, rtol: floa
     if not args:
         raise ValueError("gradcheck: give at least one argument to differentiate at")
     for a in args:
-        if isinstance(a, bool) or not isinstance(a, numbers.Real) or isinstance(a, Value):
+        if not is_real(a):
             raise TypeError(f"gradcheck: arguments must be real numbers, got {type(a).__name__}")
     if not eps > 0:
         raise ValueError(f"gradcheck: eps must be positive, got {eps!r}")

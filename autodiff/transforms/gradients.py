@@ -16,9 +16,9 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..core import tape as _tape
-from ..core.backward import check_at_zero_gradient, checked_local, creation_order
 from ..core.errors import check_contribution
-from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, _log, _pow
+from ..core.graph import check_at_zero_gradient, checked_partial, creation_order, value_operands
+from ..core.ops import FLOAT_MATH, _log, _pow
 from ..core.value import Value
 from .nesting import refuse_floats_inside
 
@@ -79,48 +79,6 @@ VALUE_MATH = SimpleNamespace(
 )
 
 
-def value_operands(node: Value) -> list[tuple[int, Value]]:
-    """``(operand position, Value)`` for each Value operand of ``node``, in order (a
-    constant operand is not listed); ``OPERAND_NAMES[position]`` names it."""
-    if node._op is None:
-        return []
-    if node._op.kind == UNARY:
-        return [(0, node._a)]
-    return [(i, v) for i, v in enumerate((node._a, node._b)) if type(v) is Value]
-
-
-def local_partial(node: Value, position: int, m: Any = FLOAT_MATH,
-                  differentiable: bool = False) -> Any:
-    """∂node/∂(operand ``position``), read off the op table; with ``differentiable=True``
-    the rule runs on the Values themselves (``m`` should be ``VALUE_MATH``)."""
-    op = node._op
-    get = (lambda v: v) if differentiable else _data
-    operands = [get(x) for x in ((node._a,) if op.kind == UNARY else (node._a, node._b))]
-    return op.partials[position](m, *operands, get(node))
-
-
-def checked_partial(node: Value, position: int, differentiable: bool = False,
-                    in_backward: bool = False) -> Any:
-    """∂node/∂(operand ``position``) under the edge-point rule, the same in every mode
-    (:func:`autodiff.core.backward.checked_local`): an infinite or undefined local
-    derivative raises, whatever the gradient or tangent it would multiply."""
-    m = VALUE_MATH if differentiable else FLOAT_MATH
-    return checked_local(node, position,
-                         lambda: local_partial(node, position, m, differentiable), in_backward)
-
-
-def local_partials(node: Value, m: Any = FLOAT_MATH, differentiable: bool = False
-                   ) -> list[tuple[Value, Any]]:
-    """``(parent, ∂node/∂parent)`` for each parent edge of ``node``, read off the op table."""
-    return [(parent, local_partial(node, i, m, differentiable))
-            for i, parent in value_operands(node)]
-
-
-def operand_name(position: int) -> str:
-    """How formulas name operand ``position``: ``u`` or ``v``."""
-    return OPERAND_NAMES[position]
-
-
 def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool = False
               ) -> tuple[Any, ...]:
     """d output / d input for each input, leaving every ``.grad`` untouched.
@@ -143,6 +101,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
     for node in order:
         if node._op is not None and any(id(v) in leads for _, v in value_operands(node)):
             leads.add(id(node))
+    m = VALUE_MATH if create_graph else FLOAT_MATH
     grads: dict[int, Any] = {id(output): 1.0}
     with (_tape.enable_grad() if create_graph else _tape.no_grad()):
         for node in reversed(order):
@@ -156,7 +115,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
                 key = id(parent)
                 if key not in leads:
                     continue
-                contribution = g * checked_partial(node, position, create_graph)
+                contribution = g * checked_partial(node, position, m, create_graph)
                 before = grads.get(key)
                 if before is None:  # the first contribution (+0.0 is added at the end)
                     total = contribution if create_graph else 0.0 + contribution

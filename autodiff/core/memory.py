@@ -1,9 +1,13 @@
-"""`gc_paused()`: pause CPython's cyclic garbage collector while training, soundly.
+"""The memory of the engine's graphs: freeing what only the tape refers to, and `gc_paused()`.
 
-The engine's graphs make no reference cycles (a node refers to its operands, never back),
-so reference counting frees every graph the moment it is dropped. CPython's *cyclic*
-collector still walks the live nodes each time enough objects have been allocated: while
-a step builds a graph of tens of thousands of nodes it runs again and again, finds
+A graph is freed by reference counting the moment nothing refers to it: a node refers to
+its operands, never back, so graphs make no reference cycles. The tape keeps recent nodes
+in a list; :func:`live` tells which of them something else still refers to, so that a full
+tape lets go of the rest (see :mod:`autodiff.core.tape`).
+
+`gc_paused()`: pause CPython's cyclic garbage collector while training, soundly. CPython's
+*cyclic* collector still walks the live nodes each time enough objects have been allocated:
+while a step builds a graph of tens of thousands of nodes it runs again and again, finds
 nothing to free, and costs a large share of the step. ``gc_paused()`` turns it off for a
 block of code and turns it back on afterwards (even when the block raises).
 
@@ -21,8 +25,56 @@ freed until the collector is back; it runs again at its next allocation threshol
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from types import TracebackType
+from typing import Any
+
+
+def _unreferenced_count() -> int | None:
+    """What ``sys.getrefcount`` says, in ``live``'s loop, of an item nothing else holds.
+
+    Measured rather than assumed (2 on CPython 3.11: the loop variable and the call's
+    argument); None where reference counts are not available or not exact.
+    """
+    if not hasattr(sys, "getrefcount"):
+        return None
+    items = [object()]
+    count = None
+    for i in range(len(items) - 1, -1, -1):
+        item = items[i]
+        items[i] = None
+        count = sys.getrefcount(item)
+    return count if count is not None and count > 0 else None
+
+
+_UNREFERENCED = _unreferenced_count()
+
+
+def live(items: list[Any]) -> list[Any]:
+    """The items something besides ``items`` refers to, in order; ``items`` is emptied.
+
+    Walks newest first, so that letting go of a dead node (which frees it and its
+    references to its operands) exposes its dead operands further down.
+    """
+    live = []
+    for i in range(len(items) - 1, -1, -1):
+        item = items[i]
+        items[i] = None
+        if sys.getrefcount(item) > _UNREFERENCED:  # referenced by more than this loop
+            live.append(item)
+    item = None
+    live.reverse()
+    return live
+
+
+def can_find_unreferenced() -> bool:
+    """Can :func:`live` tell the items nothing else refers to? (Not where reference counts
+    are not available or not exact: then the tape cannot free anything early.)"""
+    return _UNREFERENCED is not None
+
+
+# --- gc_paused --------------------------------------------------------------------------
 
 _lock = threading.Lock()
 _users = 0  # blocks inside gc_paused(), in every thread
@@ -35,13 +87,13 @@ def pause_count() -> int:
         return _users
 
 
-class gc_paused:  # a context manager used like a function: `with nn.gc_paused():`
+class gc_paused:  # a context manager used like a function: `with autodiff.gc_paused():`
     """Context manager: the cyclic garbage collector is off inside, restored after.
 
     Reentrant and thread-safe (see the module's documentation). Use it around a
     hand-written training loop, micrograd-style::
 
-        with nn.gc_paused():
+        with autodiff.gc_paused():
             for step in range(100):
                 loss = ...            # forward
                 loss.backward()

@@ -1,8 +1,9 @@
 """Writes ``autodiff/core/operators.py``, the eager engine's per-op code, from the op table.
 
-Run ``make generate`` (``python -m autodiff.codegen.engine_source``) after changing
+Run ``make generate`` (``python tools/engine_source.py``) after changing
 ``autodiff/core/ops.py``; ``tests/test_engine_source.py`` fails while the file on disk and
-the table disagree (CPython's Argument Clinic works this way).
+the table disagree (CPython's Argument Clinic works this way). It lives outside the
+package, as PyTorch keeps its autograd codegen: the wheel ships the generated file only.
 
 For every op the table declares, the file has:
 
@@ -23,12 +24,31 @@ import argparse
 import operator
 import re
 import sys
+import types
 from pathlib import Path
 
-from ..core.ops import ALL_OPS, BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES, OPS, UNARY, Op
-from .symbols import SYMBOL_MATH, name
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = ROOT / "autodiff" / "core" / "operators.py"
 
-TARGET = Path(__file__).resolve().parent.parent / "core" / "operators.py"
+if __name__ == "__main__" and "autodiff" not in sys.modules:
+    # Run as a script: load the package's modules without autodiff/__init__.py (which imports the
+    # generated file), so that the generator works while that file is stale or broken.
+    _package = types.ModuleType("autodiff")
+    _package.__path__ = [str(ROOT / "autodiff")]
+    sys.modules["autodiff"] = _package
+
+from autodiff.codegen.symbols import SYMBOL_MATH, name  # noqa: E402
+from autodiff.core.ops import (  # noqa: E402
+    ALL_OPS,
+    BINARY,
+    CONST_LEFT,
+    CONST_RIGHT,
+    OPERAND_NAMES,
+    OPS,
+    UNARY,
+    Op,
+)
+
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 # Forwards written inline, as their Python operator: on floats they never raise.
 INLINE_FORWARDS = (operator.add, operator.sub, operator.mul, operator.neg, operator.abs)
@@ -104,7 +124,7 @@ def _binary_method(op: Op, method: str, reflected: bool) -> str:
         constant, "other" if reflected else "self.data", "self.data" if reflected else "other",
         ["self"])]
     body = ["if type(other) is Value:", *indent,
-            "if type(other) is float or is_number(other):",
+            "if type(other) is float or is_real(other):",
             "    if type(other) is not float:",
             f"        other = number_operand(other, {constant}, self)", *number,
             f"return unsupported({op.name!r}, self, other, {reflected})"]
@@ -147,7 +167,7 @@ def _step(op: Op) -> str:
 HEADER = '''\
 """The eager engine's per-op code: each op's Value methods and its backward steps.
 
-GENERATED from the op table (autodiff/core/ops.py) by autodiff/codegen/engine_source.py:
+GENERATED from the op table (autodiff/core/ops.py) by tools/engine_source.py:
 do not edit. After changing the table, run `make generate`; tests/test_engine_source.py
 fails while this file and the table disagree.
 
@@ -163,8 +183,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .checks import is_real, number_operand, unsupported
 from .errors import check_contribution as check
-from .errors import is_number, number_operand, op_error, unsupported
+from .errors import op_error
 from .ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, FLOAT_MATH, OPS
 from .tape import creation_counter, record_rarely
 from .tape import current as start_tape
