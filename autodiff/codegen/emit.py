@@ -11,7 +11,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from ..core.backward import creation_order
+from ..core.errors import DomainError, GradientOverflowError
+from ..core.graph import checked_partial, creation_order
 from ..core.ops import FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
 from ..core.value import Value
 from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
@@ -62,6 +63,13 @@ class _Generator:
         self.graph = {id(n) for n in creation_order(output)} if isinstance(output, Value) \
             else set()
         self.edge_checks: list[str] = []
+        # The nodes that depend on an input, folded or not; and whether a folded one has an
+        # infinite local derivative (then every call raises, through the engine's replay).
+        self.depends = {id(v) for v in inputs}
+        for node in order:
+            if any(type(v) is not float and id(v) in self.depends for v in node.operands):
+                self.depends.add(id(node))
+        self.always_raises = False
         # Names checked for inf and nan at run time (the inputs, and the results of binary
         # ops, which the engine refuses when not finite for finite operands), and those of
         # them whose check a later result takes care of.
@@ -124,8 +132,9 @@ class _Generator:
             pending[id(self.output)] = (constant(1.0), ["the output"])
         for node in reversed(self.order):
             op = node._op
-            if op is not None and id(node) not in pending and id(node) in self.graph:
-                self.check_edges(node, op)
+            if op is not None and id(node) in self.graph and (
+                    id(node) not in pending or pending[id(node)][0].is_const(0.0)):
+                self.check_edges(node, op)  # no gradient, or one that folded to 0
             if op is None or id(node) not in pending:
                 continue
             grad, sources = pending.pop(id(node))
@@ -148,7 +157,15 @@ class _Generator:
         """The edge-point rule at a zero gradient: the local derivatives of an op that can
         be infinite are evaluated anyway (an inf, or a division by 0, is replayed on the
         engine, which raises), as every mode of the engine does."""
-        if op.name not in SINGULAR_OPS or not self.live(node):
+        if op.name not in SINGULAR_OPS or id(node) not in self.depends:
+            return
+        if not self.live(node):  # folded (x · 0 …): its numbers are the same at every call
+            for i, parent in enumerate(node.operands):
+                if type(parent) is not float and id(parent) in self.depends:
+                    try:
+                        checked_partial(node, i)
+                    except (DomainError, GradientOverflowError):
+                        self.always_raises = True
             return
         args = self.operand_syms(node)
         for i, parent in enumerate(node.operands):
@@ -221,6 +238,8 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
         *_finite_check([n for n in gen.checked if n not in gen.covered], params),
         "# reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)",
         *gen.lines,
+        *([f"return replay_on_engine({params})  # an infinite local derivative: the "
+            "engine's error"] if gen.always_raises else []),
         *_gradient_check(gradient_texts + gen.edge_checks, params),
         f"return {results}",
     ]
