@@ -40,7 +40,8 @@ def edge_programs(draw):
     for k in range(draw(st.integers(1, 5))):
         available = n + k
         if draw(st.booleans()):
-            steps.append((draw(st.sampled_from(sorted(UNARY))), draw(st.integers(0, available - 1))))
+            steps.append((draw(st.sampled_from(sorted(UNARY))),
+                          draw(st.integers(0, available - 1))))
         else:
             steps.append((draw(st.sampled_from(sorted(BINARY))),
                           draw(st.integers(0, available - 1)), draw(st.integers(0, available - 1))))
@@ -70,7 +71,7 @@ def outcome(thunk):
 
 def every_mode(steps, point):
     n = len(point)
-    f = lambda *xs: run(steps, *xs)  # noqa: E731
+    f = lambda *xs: run(steps, *xs)
     unit = [tuple(1.0 if i == j else 0.0 for i in range(n)) for j in range(n)]
 
     def graph():
@@ -124,7 +125,7 @@ def every_mode(steps, point):
 def assert_one_answer(steps, point):
     results, zeros = every_mode(steps, point)
     kinds = {name: r[0] for name, r in results.items()}
-    first_name, first = next(iter(results.items()))
+    first = next(iter(results.values()))
     if "raise" in kinds.values():
         # Every mode raises. With several singular edges, a forward and a reverse pass may
         # meet a different one first, so the class may differ between the two directions.

@@ -111,6 +111,16 @@ def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, flo
 
 # --- argument checks -------------------------------------------------------------------
 
+def check_point(xs: Any, what: str, who: str, length: int | None = None) -> tuple[Any, ...]:
+    """A point or a direction of a transform: a sequence with one finite number (or, when
+    transforms nest, a Value) per argument of ``f``; a TypeError shows the calling form."""
+    if not isinstance(xs, (tuple, list)):
+        raise TypeError(f"{who}: {what} must be a sequence with one number per argument of "
+                        f"f, as in {who}(f, (2.0, 3.0), (1.0, 0.0)); got "
+                        f"{type(xs).__name__}: {xs!r}")
+    return check_finites(xs, what, length, values_too=True)
+
+
 def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
     """What ``f`` returned, as a non-empty tuple of Values (a TypeError names anything else)."""
     outs = (out,) if isinstance(out, Value) else out
@@ -153,8 +163,8 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
         ) -> tuple[Any, Any]:
     """``(f(primals), ∇f(primals)·tangents)`` by one forward sweep: floats, or tuples of
     floats when ``f`` returns a tuple of Values."""
-    xs = check_finites(primals, "primals", values_too=True)
-    vs = check_finites(tangents, "tangents", len(xs), True)
+    xs = check_point(primals, "primals", "jvp")
+    vs = check_point(tangents, "tangents", "jvp", len(xs))
     nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "jvp")
     reached = forward_sweep(outs, dict(zip(leaves, vs, strict=True)), nested)
@@ -179,10 +189,10 @@ def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tup
 
     ``cotangents`` is a number for an ``f`` with one output, else a tuple, one per output.
     """
-    xs = check_finites(primals, "primals", values_too=True)
+    xs = check_point(primals, "primals", "vjp")
     leaves, outs, single = trace(f, xs, "vjp")
     cs = ((check_finite(cotangents, "the cotangent", True),) if single and not isinstance(
-        cotangents, (tuple, list)) else check_finites(cotangents, "cotangents", len(outs), True))
+        cotangents, (tuple, list)) else check_point(cotangents, "cotangents", "vjp", len(outs)))
     nested = is_nested(xs, cs)
     return _outputs(outs, nested, single), reverse_cotangent(outs, leaves, cs, nested)
 
@@ -204,7 +214,11 @@ def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., list[li
     def jac(*primals: Any) -> list[list[Any]]:
         if len(primals) == 1 and isinstance(primals[0], (tuple, list)):
             primals = tuple(primals[0])  # jacobian(f)(primals): the one convention
-        xs = check_finites(list(primals), "primals", values_too=True)
+        elif any(isinstance(x, (tuple, list)) for x in primals):
+            raise TypeError("jacobian(f, mode)(primals) takes one sequence with a number per "
+                            "argument of f, as in jacobian(f)((2.0, 3.0)) (or the numbers "
+                            f"themselves, jacobian(f)(2.0, 3.0)); got {primals!r}")
+        xs = check_point(list(primals), "primals", "jacobian")
         nested = is_nested(xs)
         leaves, outs, _ = trace(f, xs, "jacobian")
         n, m = len(leaves), len(outs)
@@ -225,8 +239,8 @@ def hvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
     """The Hessian-vector product H(primals)·tangents of a scalar ``f``, forward over
     reverse: one forward sweep through the graph of ∇f that ``gradients(create_graph=True)``
     builds from the op table's rules."""
-    xs = check_finites(primals, "primals", values_too=True)
-    vs = check_finites(tangents, "tangents", len(xs), True)
+    xs = check_point(primals, "primals", "hvp")
+    vs = check_point(tangents, "tangents", "hvp", len(xs))
     nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "hvp")
     if not single:
