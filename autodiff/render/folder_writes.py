@@ -69,19 +69,24 @@ def recover(folder: Path, owned: re.Pattern[str]) -> None:
     of writes that never reached their journal (only names ``owned`` or the journal's)."""
     if not folder.is_dir():
         return
-    path = folder / JOURNAL
-    if path.is_file():
-        try:
-            journal = json.loads(path.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            journal = None
-        if _valid(journal, owned):
-            _finish(folder, journal, owned)
+    journal = read_json(folder / JOURNAL)
+    if _valid(journal, owned):
+        _finish(folder, journal, owned)
     for leftover in folder.iterdir():
         match = _TEMPORARY.fullmatch(leftover.name)
         if match and (owned.fullmatch(match["name"]) or match["name"] == JOURNAL):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def read_json(path: Path) -> object:
+    """The JSON in ``path``, or None if there is no such file or it is not JSON."""
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def _valid(journal: object, owned: re.Pattern[str]) -> bool:

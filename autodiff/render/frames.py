@@ -25,7 +25,7 @@ from ..core.checks import is_integer
 from ..labels import parse_label
 from ..stepping import group_steps
 from ..text import number
-from .folder_writes import commit, discard, recover, write_temporary
+from .folder_writes import commit, discard, read_json, recover, write_temporary
 from .restyle import FrameSheet
 
 if TYPE_CHECKING:
@@ -119,10 +119,7 @@ def _earlier_run(folder: Path, names: list[str]) -> set[str]:
     listed: set[str] = set()
     manifest = folder / MANIFEST
     if manifest.is_file():
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            data = None
+        data = read_json(manifest)
         if not isinstance(data, dict) or data.get("writer") != WRITER:
             raise FileExistsError(f"{manifest} was not written by save_frames: choose "
                                   "another folder")
