@@ -242,3 +242,18 @@ def test_every_pair_nests_like_torch_func(outer, inner, program, x0, c):
     tensor = lambda v: torch.tensor(v, dtype=torch.float64)
     want = compose(theirs[outer], theirs[inner], tensor(x0), tensor(0.75)).item()
     assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9), (got, want)
+
+
+def test_float_results_inside_a_transform_are_refused_naming_the_nesting():
+    def uses_backward(x):
+        y = x * x
+        y.backward()
+        return x * x.grad
+
+    with pytest.raises(RuntimeError, match=r"backward\(\) inside grad's f"):
+        ad.grad(uses_backward)(1.0)
+    with pytest.raises(ValueError, match=r"forward_tangents inside jvp's f"):
+        ad.jvp(lambda x: x * ad.forward_tangents(x * x, {}), (1.0,), (1.0,))
+    y = Value(2.0)
+    (y * y).backward()  # outside every transform, as before
+    assert y.grad == 4.0

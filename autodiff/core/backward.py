@@ -47,6 +47,12 @@ def backward(output: Any, grad: float = 1.0) -> None:
     Gradients accumulate across calls, as in PyTorch; ``zero_grad(output)`` resets them.
     """
     global _passes
+    running = _tape.transforms_running.get()
+    if running:
+        raise RuntimeError(
+            f"backward() inside {running[-1]}'s f: the .grad floats it leaves would drop how "
+            f"they depend on {running[-1]}'s variable, giving a wrong derivative silently. "
+            "Use autodiff.grad or gradients(out, inputs, create_graph=True) inside f.")
     seed = grad if type(grad) is float and hasattr(output, "_tape") else (
         check_seed_gradient(output, grad))
     with _LOCK:

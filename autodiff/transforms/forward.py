@@ -34,7 +34,7 @@ from ..core.graph import checked_partial, creation_order, value_operands
 from ..core.ops import FLOAT_MATH
 from ..core.value import Value
 from .gradients import VALUE_MATH, gradients
-from .nesting import as_value, evaluating, fresh_input, is_nested
+from .nesting import as_value, evaluating, fresh_input, is_nested, refuse_floats_inside
 
 
 def tangent_terms(node: Value, reached: Mapping[int, Any], differentiable: bool = False
@@ -94,6 +94,7 @@ def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, flo
     one output, a tuple of floats for a sequence of outputs. The mirror of
     :func:`autodiff.gradients`: it never touches ``.grad``.
     """
+    refuse_floats_inside("forward_tangents")
     many = not isinstance(outputs, Value)
     outs = check_outputs(outputs, "forward_tangents")
     if not isinstance(seeds, Mapping):

@@ -11,28 +11,18 @@ its own variables. Each transform differentiates with respect to fresh nodes of 
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from typing import Any
 
 from ..core import tape as _tape
 from ..core.value import Value
 
-# The transforms whose f is being evaluated right now (in this context), innermost last.
-_running: ContextVar[tuple[str, ...]] = ContextVar("autodiff_transforms", default=())
-
-
-def running() -> tuple[str, ...]:
-    """The names of the transforms whose ``f`` is running now, outermost first."""
-    return _running.get()
-
 
 def is_nested(*groups: Any) -> bool:
     """Must a transform return Values? Yes inside another transform's ``f``, or when any
     argument (in ``groups``: numbers, Values or sequences of them) is a Value."""
-    if _running.get():
+    if _tape.transforms_running.get():
         return True
     for group in groups:
         items = group if isinstance(group, (tuple, list)) else (group,)
@@ -48,7 +38,7 @@ TRACING = "compile_grad"  # compiles one trace of f: a transform inside f is ref
 def evaluating(who: str) -> Iterator[None]:
     """Run ``f`` for transform ``who``: recording (even under ``no_grad()``), and marked
     as inside ``who`` for the transforms ``f`` calls."""
-    stack = _running.get()
+    stack = _tape.transforms_running.get()
     if stack and stack[-1] == TRACING and who != TRACING:
         raise TypeError(
             f"compile_grad: f calls {who} inside, and compile_grad cannot compile a "
@@ -56,32 +46,33 @@ def evaluating(who: str) -> Iterator[None]:
             f"autodiff.gradients(out, [x], create_graph=True) inside f (its result is a "
             f"Value that the trace records), or call {who} on the compiled function's "
             f"eager twin.")
-    token = _running.set((*stack, who))
+    token = _tape.transforms_running.set((*stack, who))
     try:
         with _tape.enable_grad():
             yield
     finally:
-        _running.reset(token)
+        _tape.transforms_running.reset(token)
 
 
 @contextmanager
 def outside() -> Iterator[None]:
     """Run engine code that is not part of any ``f`` (a compiled function's replay)."""
-    token = _running.set(())
+    token = _tape.transforms_running.set(())
     try:
         yield
     finally:
-        _running.reset(token)
+        _tape.transforms_running.reset(token)
 
 
 def refuse_floats_inside(who: str) -> None:
     """``who`` would return floats inside a transform's ``f``: refuse, naming the nesting."""
-    stack = _running.get()
+    stack = _tape.transforms_running.get()
     if stack and stack[-1] != TRACING:
         raise ValueError(
             f"{who} inside {stack[-1]}'s f: its floats would drop how the result depends "
-            f"on {stack[-1]}'s variable, giving a wrong derivative silently. Pass "
-            f"create_graph=True (a differentiable Value), or use autodiff.grad.")
+            f"on {stack[-1]}'s variable, giving a wrong derivative silently. Inside f, use "
+            f"the transforms (grad, jvp, ...), which return Values there, or "
+            f"gradients(out, inputs, create_graph=True).")
 
 
 def fresh_input(x: Any, label: str = "") -> Value:
@@ -97,14 +88,8 @@ def fresh_input(x: Any, label: str = "") -> Value:
 def as_value(x: Any) -> Value:
     """A result of a nested transform as a Value (a constant 0 becomes ``Value(0.0)``)."""
     if isinstance(x, Value):
-        return x + 0.0 if x.data == 0.0 else x  # a sum starts at +0.0: −0.0 shows as 0.0
+        if x.data != 0.0:
+            return x
+        with _tape.enable_grad():  # a sum starts at +0.0: −0.0 shows as 0.0
+            return x + 0.0
     return Value(float(x) + 0.0)
-
-
-def check_real(x: Any, what: str, allow_value: bool) -> Any:
-    """A real number (or, where nesting allows it, a Value) for ``what``."""
-    if isinstance(x, Value) and allow_value:
-        return x
-    if isinstance(x, (bool, Value)) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
-    return x
