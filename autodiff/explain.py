@@ -9,7 +9,6 @@ added in that same order, from +0.0, so each input's last running sum is bit for
 
 from __future__ import annotations
 
-import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any, NamedTuple
 
 from .core.backward import as_raised, reverse_sweep
 from .core.checks import is_real
-from .core.graph import creation_order, local_partial, value_operands
+from .core.graph import checked_partial, creation_order, value_operands
 from .core.ops import ALL_OPS, OPERAND_NAMES, UNARY, Op
 from .core.value import Value
 from .labels import NodeNames
@@ -113,7 +112,7 @@ class StepTable(ABC):
         def row(cells: list[str]) -> str:
             return "| " + " | ".join(markdown_cell(c) for c in cells) + " |"
 
-        lines = [self._title(precision), "", row(list(self.HEADER)),
+        lines = [markdown_cell(self._title(precision)), "", row(list(self.HEADER)),
                  "|" + "|".join("---" for _ in self.HEADER) + "|"]
         lines += [row(r) for r in self.rows(precision)]
         return "\n".join(lines) + "\n"
@@ -223,15 +222,13 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
         contributions = []
         for position, parent in value_operands(node):
             key = id(parent)
+            # Every local derivative is evaluated (the edge-point rule: an infinite one
+            # raises, whatever the upstream gradient), as in backward() and gradients().
+            local = checked_partial(node, position)
             if sends:
-                local = local_partial(node, position)
                 contribution = upstream * local
                 received[key] = received.get(key, 0.0) + contribution
             else:  # as in every pass: a node whose gradient is 0 sends nothing
-                try:
-                    local = local_partial(node, position)
-                except (ArithmeticError, ValueError):
-                    local = math.nan
                 contribution = 0.0
                 received.setdefault(key, 0.0)
             contributions.append(Contribution(parent, local, contribution,

@@ -41,9 +41,16 @@ def one_line(text: str) -> str:
     return visible_text(text.replace("\r", "\\r").replace("\n", "\\n"))
 
 
+# Markdown and HTML that a label could carry: each is written so that it shows as itself
+# (inert: no tag, script, link, image, emphasis, table cell or math in a notebook).
+_MARKDOWN_INERT = {**{c: "\\" + c for c in "\\`*_[]|~$"},
+                   "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
 def markdown_cell(text: str) -> str:
-    """``text`` as one cell of a Markdown table (``\\``, ``|`` and backticks escaped)."""
-    return one_line(text).replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    """``text`` on one line, shown as written in Markdown, e.g. as a table cell: labels
+    are never live HTML, links, images, emphasis or math."""
+    return "".join(_MARKDOWN_INERT.get(c, c) for c in one_line(text))
 
 
 def counted(n: int, noun: str) -> str:

@@ -106,7 +106,7 @@ def _weights(linears: list[tuple[str, Any]]) -> tuple[list[np.ndarray], list[np.
                          f"biases in every layer or in none")
     weights, biases = [], []
     for k, (where, linear) in enumerate(linears):
-        weight = linear.weight.detach().to("cpu").double().numpy()
+        weight = _numbers(linear.weight, where, "weights")
         if k and weight.shape[1] != weights[-1].shape[1]:
             raise ValueError(f"{where} takes {weight.shape[1]} inputs, but the layer before it "
                              f"gives {weights[-1].shape[1]}: the shapes must chain")
@@ -114,8 +114,21 @@ def _weights(linears: list[tuple[str, Any]]) -> tuple[list[np.ndarray], list[np.
             raise ValueError(f"{where} has non-finite weights")
         weights.append(weight.T)
         if linear.bias is not None:
-            bias = linear.bias.detach().to("cpu").double().numpy()
+            bias = _numbers(linear.bias, where, "bias")
             if not np.isfinite(bias).all():
                 raise ValueError(f"{where} has a non-finite bias")
             biases.append(bias)
     return weights, (biases if with_bias else None)
+
+
+def _numbers(tensor: Any, where: str, what: str) -> np.ndarray:
+    """A parameter's numbers as a float64 array; a ValueError names the layer whose
+    parameter holds none (on the meta device) or cannot be read on the CPU."""
+    if tensor.is_meta:
+        raise ValueError(f"{where} is on the meta device: its {what} have no values to "
+                         f"convert (materialise the module first, e.g. "
+                         f"module.to_empty(device='cpu') and load its state_dict)")
+    try:
+        return tensor.detach().to("cpu").double().numpy()
+    except (NotImplementedError, RuntimeError, TypeError) as exc:
+        raise ValueError(f"{where}'s {what} cannot be read on the CPU: {exc}") from None

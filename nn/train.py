@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING, Any
 from tqdm.auto import tqdm
 
 from autodiff import Value, compile_graph, enable_grad, gc_paused, no_grad
-from autodiff.core.checks import check_callable, check_flag, check_int, check_random_seed, is_real
+from autodiff.core.checks import (
+    check_callable,
+    check_flag,
+    check_int,
+    check_loss_value,
+    check_random_seed,
+    is_real,
+)
 
 from .layers import _check_input
 from .losses import binary_cross_entropy, half_squared_error, mse
@@ -66,7 +73,7 @@ def eager_gradient_step(model: MLP, loss: Callable[[Any, Any], Any]) -> Gradient
     def step(xs: Sequence[Any], ys: Sequence[Any]) -> tuple[float, list[Any]]:
         model.zero_grad()
         outputs = [model(x) for x in xs]
-        value = loss(outputs, ys)
+        value = check_loss_value(loss(outputs, ys), loss)
         value.backward()
         return value.data, [_as_floats(out) for out in outputs]
     return step
@@ -299,7 +306,7 @@ def compiled_gradient_step(model: MLP, loss: Callable[[Any, Any], Any], X: Seque
     params = model.parameters()
     with no_grad(), enable_grad():  # a private tape: the trace leaves the caller's alone
         outputs = [model(x) for x in X]
-        total = loss(outputs, Y)
+        total = check_loss_value(loss(outputs, Y), loss)
         flat = [v for out in outputs for v in (out if isinstance(out, list) else [out])]
         gradient = compile_graph(total, params, aux=flat)
     model.zero_grad()  # the trace's forward calls are not a training step's

@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import build_small_graph, expressions, floats_in, small_graphs
 
-from autodiff import DomainError, Value, compile_grad, no_grad, value_and_grad
+from autodiff import (
+    DomainError,
+    GradientOverflowError,
+    Value,
+    compile_grad,
+    no_grad,
+    value_and_grad,
+)
 from autodiff.core import tape as tape_module
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,8 +149,9 @@ def test_every_body_line_is_one_assignment_with_a_comment():
 def test_a_gradient_that_overflows_gets_the_engines_error():
     g = compile_grad(lambda x, y: x / y, 2)
     assert g(1.0, 2.0) == (0.5, (0.5, -0.25))
-    with pytest.raises(OverflowError, match=r"div: the gradient sent to operand 1e-200"):
-        g(1.0, 1e-200)  # ∂/∂y = −x/y² overflows
+    with pytest.raises(GradientOverflowError,
+                       match=r"div: the derivative with respect to operand 1e-200 .* -inf"):
+        g(1.0, 1e-200)  # ∂/∂y = −x/y² overflows (as gradients() reports it)
 
 
 def test_constants_fold():
@@ -199,3 +207,29 @@ def test_hostile_labels_names_and_docstrings_do_not_enter_the_source(label):
     with pytest.raises(DomainError) as error:
         g(-2.0, 3.0)
     assert repr(label) in str(error.value)  # labels reach error messages, as data
+
+
+def test_a_closed_over_value_is_one_constant_on_every_path():
+    w = Value(2.0, "w")
+    g = compile_grad(lambda x: x * w + (w * w).exp() * x, 1)
+    w.data = 5.0  # after compiling: the compiled code keeps 2 on every path
+    value, slope = value_and_grad(lambda x: x * 2.0 + math.exp(4.0) * x)(1.0)
+    assert g(1.0)[0] == pytest.approx(value, rel=1e-15)
+    assert g(1.0)[1][0] == pytest.approx(slope, rel=1e-15)
+    value, grads = g(math.inf)  # the replay on the engine, with the same constants
+    assert value == math.inf and grads[0] == pytest.approx(slope, rel=1e-15)
+    assert g(math.nan)[1][0] == pytest.approx(slope, rel=1e-15)
+
+
+def test_compile_graph_keeps_a_non_input_leaf_as_it_was():
+    from autodiff import compile_graph
+    a, b = Value(1.0, "a"), Value(3.0, "b")
+    g = compile_graph(a * b, [a])
+    b.data = 7.0
+    assert g(2.0) == (6.0, (3.0,))
+    assert g(math.inf) == (math.inf, (3.0,))
+    with pytest.raises(DomainError, match="sqrt"):  # a replayed error sees the old b too
+        c = Value(-1.0, "c")
+        h = compile_graph((a + c).sqrt(), [a])
+        c.data = 10.0
+        h(0.0)

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from autodiff import Value, creation_order, explain
+from autodiff import DomainError, Value, creation_order, explain, explain_forward
 from autodiff.core.graph import local_partials
+from autodiff.text import markdown_cell, one_line
 from tests.strategies import expressions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,12 +94,14 @@ def test_fan_out_shows_the_running_sum():
 
 
 def test_a_step_without_gradient_sends_nothing():
-    x, y = Value(0.0, "x"), Value(-1.0, "y")
-    out = x.sqrt() * 0.0 + y.relu() * 2.0  # sqrt'(0) is undefined, but nothing flows there
+    x, y = Value(0.25, "x"), Value(-1.0, "y")
+    out = x.sqrt() * 0.0 + y.relu() * 2.0  # nothing flows through sqrt
     e = explain(out)
     sqrt_step = next(s for s in e.steps if s.node.op == "sqrt")
-    assert sqrt_step.upstream == 0.0 and math.isnan(sqrt_step.contributions[0].local_derivative)
+    assert sqrt_step.upstream == 0.0 and sqrt_step.contributions[0].local_derivative == 1.0
     assert sqrt_step.contributions[0].contribution == 0.0
+    with pytest.raises(DomainError, match="sqrt"):  # sqrt'(0) is infinite: the
+        explain(Value(0.0).sqrt() * 0.0)  # edge-point rule raises, as every mode does
     relu_step = next(s for s in e.steps if s.node.op == "relu")
     assert relu_step.upstream == 2.0 and relu_step.contributions[0].local_derivative == 0.0
     out.backward()
@@ -168,3 +172,55 @@ def test_control_characters_in_labels_stay_out_of_the_text_table():
     assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
     assert "\\x1b[31m\\x07\\x00" in text
     assert all(c.isprintable() or c == "\n" for c in text)
+
+
+def _markdown_shown(text):
+    """What a Markdown renderer shows for text that markdown_cell wrote: backslash escapes
+    and the three entities undone (and nothing else, since nothing else is live)."""
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+            continue
+        for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&")):
+            if text.startswith(entity, i):
+                out.append(char)
+                i += len(entity)
+                break
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+HOSTILE_LABELS = ["<img src=x onerror=alert(1)>", "<script>alert(1)</script>",
+                  "[x](javascript:alert(1))", "![i](javascript:alert(1))",
+                  "<javascript:alert(1)>", "a|b", "`code`", "*em* _em_", "$\\href{x}{y}$",
+                  "&lt;b&gt;", "\\<b>", "~~s~~"]
+
+
+@pytest.mark.parametrize("label", HOSTILE_LABELS)
+def test_markdown_shows_labels_inert(label):
+    x, y = Value(1.0, label), Value(2.0, "y")
+    for table in (explain(x * y), explain_forward(x * y, {x: 1.0})):
+        md = table.to_markdown()
+        assert md == table._repr_markdown_()
+        assert "<" not in md and ">" not in md  # no tag, no autolink
+        columns = len(table.HEADER)
+        for line in md.splitlines():
+            bare = line.replace("\\\\", "")  # drop escaped backslashes, then escaped chars
+            for char in "[]`*_|~$":
+                bare = bare.replace(f"\\{char}", "")
+            assert not any(c in bare for c in "[]`*_~$"), line
+            assert bare.count("|") in (0, columns + 1), line  # the cell borders only
+        assert label in _markdown_shown(md)  # shown as written
+
+
+@settings(max_examples=200, deadline=None)
+@given(label=st.text(
+    alphabet="<>&[]()`*_|~$!\\:/ab =\"'#", max_size=20))
+def test_markdown_text_round_trips_any_label(label):
+    shown = markdown_cell(label)
+    assert "<" not in shown and ">" not in shown
+    assert _markdown_shown(shown) == one_line(label)

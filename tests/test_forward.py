@@ -161,7 +161,7 @@ def test_outputs_that_are_inputs_or_constants():
 
 
 @pytest.mark.parametrize("call, error, words", [
-    (lambda: ad.jvp(lambda x: x, 1.0, (1.0,)), TypeError, "tuple of numbers, got float"),
+    (lambda: ad.jvp(lambda x: x, 1.0, (1.0,)), TypeError, "as in jvp(f, (2.0, 3.0), (1.0"),
     (lambda: ad.jvp(lambda x: x, (1.0,), (1.0, 2.0)), ValueError, "2 entries, expected 1"),
     (lambda: ad.jvp(lambda x: x, ("1",), (1.0,)), TypeError, "primals[0]"),
     (lambda: ad.jvp(lambda x: x, (True,), (1.0,)), TypeError, "bool"),
@@ -171,11 +171,10 @@ def test_outputs_that_are_inputs_or_constants():
     (lambda: ad.jvp(lambda x: (x, 2), (1.0,), (1.0,)), TypeError, "output 1"),
     (lambda: ad.jvp(lambda x: (), (1.0,), (1.0,)), TypeError, "non-empty tuple"),
     (lambda: ad.jvp(3, (1.0,), (1.0,)), TypeError, "callable"),
-    (lambda: ad.vjp(lambda x: (x, x), (1.0,), 1.0), TypeError, "tuple of numbers"),
+    (lambda: ad.vjp(lambda x: (x, x), (1.0,), 1.0), TypeError, "cotangents must be a"),
     (lambda: ad.vjp(lambda x: (x, x), (1.0,), (1.0,)), ValueError, "expected 2"),
     (lambda: ad.jacobian(lambda x: x, "sideways"), ValueError, "mode"),
     (lambda: ad.jacobian(None), TypeError, "callable"),
-    (lambda: ad.jacobian(lambda x: x)(Value(1.0)), TypeError, "Value"),
     (lambda: ad.hvp(lambda x: (x, x), (1.0,), (1.0,)), TypeError, "one Value"),
     (lambda: ad.forward_tangents(3.0, {}), TypeError, "got float"),
     (lambda: ad.forward_tangents(Value(1.0), [1.0]), TypeError, "dict"),

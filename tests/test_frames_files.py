@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -217,8 +218,8 @@ def test_only_files_of_its_own_earlier_run_are_removed(tmp_path, monkeypatch):
     (folder / "step-7.svg").write_text("mine")
     (folder / "notes.txt").write_text("mine")
     replaced = []
-    real_replace = frames_module.os.replace
-    monkeypatch.setattr(frames_module.os, "replace",
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace",
                         lambda a, b: (replaced.append(Path(b).name), real_replace(a, b)))
     save_frames(explain(Value(1.0, "x") * 2.0), folder)  # a shorter pass
     assert replaced[-1] == "index.html"  # the page goes into place last

@@ -154,3 +154,18 @@ def test_the_graduate_demo_runs_quick(torch, tmp_path, monkeypatch, capsys):
     out = capsys.readouterr().out
     assert "first-step gradients agree" in out
     assert "PyTorch, epoch" in out
+
+
+def test_a_meta_device_linear_is_a_value_error_naming_the_layer(torch):
+    with torch.device("meta"):
+        lone, hidden = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)
+    with pytest.raises(ValueError, match=r"^Linear is on the meta device"):
+        nn.MLP.from_torch(lone)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Sigmoid(), hidden)
+    with pytest.raises(ValueError, match=r"module\[2\] \(Linear\) is on the meta device"):
+        nn.MLP.from_torch(net)
+    with torch.device("meta"):
+        biased = torch.nn.Linear(2, 1)
+    biased.weight = torch.nn.Parameter(torch.zeros(1, 2))  # a real weight, a meta bias
+    with pytest.raises(ValueError, match=r"meta device: its bias"):
+        nn.MLP.from_torch(biased)

@@ -231,3 +231,18 @@ def test_a_compiled_step_refuses_data_other_than_the_traced_batch():
         step(X, [0.0, 1.0, 0.0])
     with pytest.raises(ValueError, match="full batch of 3 samples, got 2 samples and 2 targets"):
         step(X[:2], Y[:2])
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+@pytest.mark.parametrize("returned", [0.5, None, [Value(1.0)], "loss", np.float64(0.5)])
+def test_a_loss_that_returns_no_value_is_a_type_error_naming_it(compiled, returned):
+    def my_loss(outputs, targets):
+        return returned
+
+    model = nn.MLP(2, [2, 1], seed=0)
+    before = model.weights()
+    with pytest.raises(TypeError, match=r"loss function .*my_loss must return a Value") as info:
+        nn.fit(model, [[0.0, 1.0]], [1.0], epochs=2, loss=my_loss, progress=False,
+               compiled=compiled)
+    assert type(returned).__name__ in str(info.value)
+    assert all(np.array_equal(a, b) for a, b in zip(model.weights(), before, strict=True))

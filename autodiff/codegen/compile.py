@@ -22,6 +22,7 @@ from ..core.ops import FLOAT_MATH, UNARY, Op
 from ..core.tape import enable_grad, no_grad
 from ..core.value import Value
 from ..transforms.gradients import gradients
+from ..transforms.nesting import TRACING, evaluating, outside
 from .emit import OPERATOR_FORWARDS, forward_name, generate_source
 
 _FILENAME = "<autodiff.compile_grad>"
@@ -55,7 +56,9 @@ def compile_grad(f: Callable[..., Any], nargs: int,
     example point: to catch that, ``f`` is traced a second time slightly away from the
     example (so it runs twice), and a constant of the trace that moved raises TypeError.
     Values ``f`` uses that do not depend on its arguments (including ones made under
-    ``no_grad``) are constants of the compiled code.
+    ``no_grad``, and Values it closes over) are constants of the compiled code, with
+    their numbers at compile time on every path: changing one later does not change
+    ``g`` (compile again).
 
     Calling ``g`` outside an op's domain raises the same error as the eager engine,
     naming the op, the operand and the node's label. A call in which an input or a value
@@ -140,7 +143,7 @@ def _is_control_flow_error(exc: TypeError) -> bool:
 def _trace(f: Callable[..., Any], point: list[float]) -> tuple[list[Value], Any]:
     """Run ``f`` once on fresh input Values labelled x0, x1, ... on a private tape;
     return the inputs and the output."""
-    with no_grad(), enable_grad():
+    with no_grad(), enable_grad(), evaluating(TRACING):
         inputs = [Value(x, f"x{i}") for i, x in enumerate(point)]
         try:
             output = f(*inputs)
@@ -236,22 +239,28 @@ def _apply(op: Op, operands: list[Any]) -> Value:
 
 
 def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None,
-            args: tuple[float, ...]) -> tuple[Any, ...]:
+            frozen: dict[int, float], args: tuple[float, ...]) -> tuple[Any, ...]:
     """Re-run the trace on the eager engine: raises the engine's own error, or returns its
     results (``value_and_grad``'s, and the aux values) where the compiled code's folds
-    might differ, i.e. for an inf or nan anywhere."""
-    with no_grad(), enable_grad():
+    might differ, i.e. for an inf or nan anywhere. Every node that is not an input counts
+    with its number at compile time (``frozen``), as in the generated code."""
+    with no_grad(), enable_grad(), outside():
         new: dict[int, Value] = {id(v): Value(x, v.label) for v, x in zip(inputs, args,
                                                                           strict=True)}
         for node in order:
-            if node._op is None or not any(isinstance(v, Value) and id(v) in new
+            if id(node) not in new:
+                new[id(node)] = Value(frozen[id(node)], node.label)
+        live = {id(v) for v in inputs}
+        for node in order:
+            if node._op is None or not any(isinstance(v, Value) and id(v) in live
                                            for v in node.operands):
                 continue
-            result = _apply(node._op, [new.get(id(v), v) if isinstance(v, Value) else v
+            result = _apply(node._op, [new[id(v)] if isinstance(v, Value) else v
                                        for v in node.operands])
             result.label = node.label
             new[id(node)] = result
-        if isinstance(output, Value) and id(output) in new:
+            live.add(id(node))
+        if isinstance(output, Value) and id(output) in live:
             grads = gradients(new[id(output)], [new[id(v)] for v in inputs])
         else:
             grads = (0.0,) * len(inputs)
@@ -283,9 +292,12 @@ def _real_arguments(*args: Any) -> tuple[float, ...]:
 def _namespace(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None
                ) -> dict[str, Any]:
     """What the generated code may see: the op table's functions and nothing else."""
+    # The numbers of the graph at compile time: the generated code holds them as constants.
+    frozen = {id(node): node.data for node in order}
+
     def replay_on_engine(*args: float) -> tuple[Any, ...]:
         try:
-            return _replay(order, inputs, output, aux, args)
+            return _replay(order, inputs, output, aux, frozen, args)
         except (ArithmeticError, ValueError) as exc:
             raise exc.with_traceback(None) from None
 

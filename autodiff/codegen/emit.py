@@ -12,9 +12,11 @@ import operator
 from typing import Any
 
 from ..core.backward import as_raised, reverse_sweep
-from ..core.ops import ALL_OPS, FLOAT_MATH, OPERAND_NAMES, UNARY, Op
+from ..core.errors import DomainError, GradientOverflowError
+from ..core.graph import checked_partial, creation_order
+from ..core.ops import ALL_OPS, FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
 from ..core.value import Value
-from .symbols import Sym, constant, is_integral, name
+from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
 from .symbols import contribution as local_contribution
 
 # Forward functions that are Python operators run on symbols (and print inline).
@@ -58,6 +60,18 @@ class _Generator:
         self.own_name: dict[int, str] = {id(v): f"x{i}" for i, v in enumerate(inputs)}
         self.lines: list[str] = []
         self.count = 0
+        # The nodes the output depends on, and the local derivatives evaluated at a zero
+        # gradient by the edge-point rule (names of the lines that hold them).
+        self.graph = {id(n) for n in creation_order(output)} if isinstance(output, Value) \
+            else set()
+        self.edge_checks: list[str] = []
+        # The nodes that depend on an input, folded or not; and whether a folded one has an
+        # infinite local derivative (then every call raises, through the engine's replay).
+        self.depends = {id(v) for v in inputs}
+        for node in order:
+            if any(type(v) is not float and id(v) in self.depends for v in node.operands):
+                self.depends.add(id(node))
+        self.always_raises = False
         # Names checked for inf and nan at run time (the inputs, and the results of binary
         # ops, which the engine refuses when not finite for finite operands), and those of
         # them whose check a later result takes care of.
@@ -122,7 +136,8 @@ class _Generator:
             self.grads[id(self.output)] = constant(1.0)
             self.sources[id(self.output)] = ["the output"]
         nodes = [node for node in reversed(self.order) if node._op is not None]
-        reverse_sweep(nodes, dict.fromkeys(ALL_OPS, self.send), self.grads, failed=as_raised)
+        reverse_sweep(nodes, dict.fromkeys(ALL_OPS, self.send), self.grads, self.idle,
+                      as_raised)
         grads = {}
         for i, v in enumerate(self.inputs):
             if id(v) in self.grads:
@@ -130,12 +145,19 @@ class _Generator:
                 grads[id(v)] = self.emit(f"g_x{i}", grad, "from " + "; ".join(sources))
         return grads
 
+    def idle(self, node: Value, grad: Any) -> None:
+        """A node with no gradient: it writes nothing, but the edge-point rule applies."""
+        if id(node) in self.graph:
+            self.check_edges(node, node._op)
+
     def send(self, node: Value, grad: Sym) -> None:
         """The step of ``node``: its gradient's line (when it is not a name already), then
         a contribution to each live parent."""
         op = node._op
         del self.grads[id(node)]
         sources = self.sources.pop(id(node))
+        if id(node) in self.graph:  # a gradient that folded to 0, or folded operands
+            self.check_edges(node, op, folded_only=not grad.is_const(0.0))
         if not grad.is_atom and id(node) in self.own_name:
             grad = self.emit(self.gradient_name(node), grad, "from " + "; ".join(sources))
         contributions = self.contributions(node, op, grad, sources)
@@ -144,6 +166,35 @@ class _Generator:
             contributions = self.contributions(node, op, grad, sources)
         for parent, contribution, source in contributions:
             self.accumulate(parent, contribution, source)
+
+    def check_edges(self, node: Value, op: Op, folded_only: bool = False) -> None:
+        """The edge-point rule: the local derivatives of an op that can be infinite are
+        evaluated even where no gradient is written (an inf, or a division by 0, is replayed
+        on the engine, which raises), as every mode of the engine does. At a zero gradient,
+        every edge from an input is; with ``folded_only``, the edges to operands that
+        folded to a constant although they depend on an input (x · 0)."""
+        if op.name not in SINGULAR_OPS or id(node) not in self.depends:
+            return
+        args = self.operand_syms(node) if self.live(node) else None
+        for i, parent in enumerate(node.operands):
+            if type(parent) is float or id(parent) not in self.depends or (
+                    folded_only and self.live(parent)):
+                continue
+            if args is None:  # folded: its numbers are the same at every call
+                try:
+                    checked_partial(node, i)
+                except (DomainError, GradientOverflowError):
+                    self.always_raises = True
+                continue
+            local = op.partials[i](SYMBOL_MATH, *args, self.sym[id(node)])
+            if local.const is None:
+                target = f"edge{len(self.edge_checks)}"
+                where = "to a folded operand" if folded_only else "at a zero gradient"
+                self.emit(target, local, f"{op.name} {where}: ∂/∂"
+                          f"{OPERAND_NAMES[i]} = {op.derivative_formulas[i]} (must be finite)")
+                self.edge_checks.append(target)
+            elif local.const - local.const != 0.0:
+                self.always_raises = True
 
     def contributions(self, node: Value, op: Op, grad: Sym, sources: list[str]
                       ) -> list[tuple[Value, Sym, str]]:
@@ -208,7 +259,9 @@ def generate_source(inputs: list[Value], output: Any, aux: list[Any] | None,
         *_finite_check([n for n in gen.checked if n not in gen.covered], params),
         "# reverse: g_n is d(output)/dn, summed over the uses of n (chain rule)",
         *gen.lines,
-        *_gradient_check(gradient_texts, params),
+        *([f"return replay_on_engine({params})  # an infinite local derivative: the "
+            "engine's error"] if gen.always_raises else []),
+        *_gradient_check(gradient_texts + gen.edge_checks, params),
         f"return {results}",
     ]
     return "\n".join([

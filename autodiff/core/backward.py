@@ -28,8 +28,9 @@ from typing import Any
 from . import tape as _tape
 from .checks import check_seed_gradient
 from .errors import GradientOverflowError, rule_error
-from .graph import creation_order
+from .graph import check_at_zero_gradient, creation_order
 from .operators import STEPS
+from .ops import SINGULAR_OPS
 
 NodeStep = Callable[[Any, Any], None]  # step(node, g): send g × each local derivative on
 
@@ -83,11 +84,10 @@ def _holds_gradients(nodes: list[Any]) -> bool:
 
 
 def backward(output: Any, grad: float = 1.0) -> None:
-    """Add d output / d node (times ``grad``) to ``.grad`` of every node reachable from output.
-
-    Gradients accumulate across calls, as in PyTorch; ``zero_grad(output)`` resets them.
-    """
+    """Add d output / d node (times ``grad``) to ``.grad`` of every node reachable from output;
+    gradients accumulate across calls, as in PyTorch (``zero_grad(output)`` resets them)."""
     global _passes
+    _refuse_inside_a_transform()
     seed = grad if type(grad) is float and hasattr(output, "_tape") else (
         check_seed_gradient(output, grad))
     with _LOCK:
@@ -110,14 +110,24 @@ def backward(output: Any, grad: float = 1.0) -> None:
                 _propagate_exactly(output, seed, walk, chain(walk, leaves))
             else:
                 output.grad += seed
-                reverse_sweep(reversed(walk), STEPS)
+                reverse_sweep(reversed(walk), STEPS, idle=_checked_at_zero(output))
             return
         order = creation_order(output)
-        _propagate_exactly(output, seed, [n for n in order if n._op is not None], order)
+        _propagate_exactly(output, seed, [n for n in order if n._op is not None], order,
+                           every_node_leads=True)
 
 
-def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Iterable[Any]
-                       ) -> None:
+def _refuse_inside_a_transform() -> None:
+    running = _tape.transforms_running.get()
+    if running:
+        raise RuntimeError(
+            f"backward() inside {running[-1]}'s f: the .grad floats it leaves would drop how "
+            f"they depend on {running[-1]}'s variable, giving a wrong derivative silently. "
+            "Use autodiff.grad or gradients(out, inputs, create_graph=True) inside f.")
+
+
+def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Iterable[Any],
+                       every_node_leads: bool = False) -> None:
     """The pass with every node of ``touched`` set to 0 first and its old gradient added
     back after: each ``.grad`` becomes ``old + this call's sum``."""
     held = {}
@@ -128,10 +138,28 @@ def _propagate_exactly(output: Any, seed: float, walk: list[Any], touched: Itera
             node.grad = 0.0
     output.grad += seed
     try:
-        reverse_sweep(reversed(walk), STEPS)
+        reverse_sweep(reversed(walk), STEPS,
+                      idle=_checked_at_zero(None if every_node_leads else output))
     finally:
         for node, old in held.values():
             node.grad = old + node.grad
+
+
+def _checked_at_zero(output: Any) -> Callable[[Any, Any], None]:
+    """The sweep's ``idle`` for backward(): a node whose gradient is 0 sends nothing, which
+    also skips nodes of the tape that the output does not depend on; but a node of
+    ``output``'s graph (every node, when ``output`` is None) still has its local derivatives
+    checked where they can be infinite (:func:`check_at_zero_gradient`)."""
+    graph: set[int] | None = None  # the ids of output's graph, collected when first needed
+
+    def idle(node: Any, g: Any) -> None:
+        nonlocal graph
+        if node._op.name in SINGULAR_OPS:
+            if output is not None and graph is None:
+                graph = {id(n) for n in creation_order(output)}
+            if graph is None or id(node) in graph:
+                check_at_zero_gradient(node)
+    return idle
 
 
 def backward_passes() -> int:

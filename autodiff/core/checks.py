@@ -43,8 +43,11 @@ def is_sequence(x: Any) -> bool:
 
 # --- numbers --------------------------------------------------------------------------
 
-def check_finite(x: Any, what: str) -> float:
-    """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf."""
+def check_finite(x: Any, what: str, values_too: bool = False) -> Any:
+    """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf.
+    With ``values_too`` a Value passes as it is (an outer transform's variable)."""
+    if values_too and _is_node(x):
+        return x
     if not is_real(x):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
     x = float(x)
@@ -53,13 +56,26 @@ def check_finite(x: Any, what: str) -> float:
     return x
 
 
-def check_finites(xs: Any, what: str, length: int | None = None) -> tuple[float, ...]:
-    """A tuple (or list) of finite numbers, of ``length`` entries when given."""
+def check_finites(xs: Any, what: str, length: int | None = None, values_too: bool = False
+                  ) -> tuple[Any, ...]:
+    """A tuple (or list) of finite numbers (and Values, with ``values_too``), of
+    ``length`` entries when given."""
     if not isinstance(xs, (tuple, list)):
         raise TypeError(f"{what} must be a tuple of numbers, got {type(xs).__name__}: {xs!r}")
     if length is not None and len(xs) != length:
         raise ValueError(f"{what} has {len(xs)} entries, expected {length}")
-    return tuple(check_finite(x, f"{what}[{i}]") for i, x in enumerate(xs))
+    return tuple(check_finite(x, f"{what}[{i}]", values_too) for i, x in enumerate(xs))
+
+
+def check_loss_value(value: Any, loss: Any) -> Any:
+    """What a loss function returned: it must be a Value (the batch's loss, built from the
+    model's outputs), or training would fail inside or, compiled, learn nothing."""
+    if not (_is_node(value) and hasattr(value, "backward")):
+        name = getattr(loss, "__qualname__", None) or repr(loss)
+        raise TypeError(f"the loss function {name} must return a Value (the batch's loss, "
+                        f"computed from the model's outputs), got {type(value).__name__}: "
+                        f"{value!r:.80}")
+    return value
 
 
 def check_int(x: Any, name: str, minimum: int) -> int:

@@ -52,6 +52,21 @@ def rule_error(node: Any, exc: Exception, in_backward: bool = True) -> DomainErr
                        f"{exc or type(exc).__name__}{partly}")
 
 
+def infinite_partial_error(node: Any, operand: Any, local: float) -> GradientOverflowError:
+    """A local derivative is inf or nan at finite operands (1/u at a subnormal u...)."""
+    return GradientOverflowError(
+        f"{node._op.name}: the derivative with respect to operand "
+        f"{describe_operands((operand,))} is {local!r} at operands "
+        f"{describe_operands(node.operands)}{describe_node(node)}: an infinite local "
+        "derivative is an error in every mode, whatever the gradient or tangent it meets")
+
+
+def all_finite(node: Any) -> bool:
+    """Are the node's value and all of its operands finite numbers?"""
+    return _finite(node.data) and all(_finite(v.data if _is_node(v) else v)
+                                      for v in node.operands)
+
+
 def _finite(x: Any) -> bool:
     return type(x) is not float or math.isfinite(x)
 

@@ -10,13 +10,14 @@ only the hot loops (this walk, the generated code, the tape) read the slots ``_a
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from contextvars import ContextVar
 from operator import attrgetter
 from typing import Any
 
-from .errors import rule_error
-from .ops import FLOAT_MATH
+from .errors import all_finite, infinite_partial_error, rule_error
+from .ops import FLOAT_MATH, SINGULAR_OPS
 
 _index_of = attrgetter("_index")
 # The counters of the count_rules() blocks open in this context (thread or task): each
@@ -87,3 +88,31 @@ def local_partials(node: Any, m: Any = FLOAT_MATH, differentiable: bool = False
     """``(parent, ∂node/∂parent)`` for each parent edge of ``node``, read off the op table."""
     return [(parent, local_partial(node, i, m, differentiable))
             for i, parent in value_operands(node)]
+
+
+def checked_partial(node: Any, position: int, m: Any = FLOAT_MATH,
+                    differentiable: bool = False, in_backward: bool = False) -> Any:
+    """:func:`local_partial` under the edge-point rule that every mode follows: a rule
+    that fails (1/(2·0) in sqrt's) raises DomainError, one that is inf or nan at finite
+    operands (1/u at a subnormal u) raises GradientOverflowError, whatever the gradient
+    or tangent it would multiply (even 0)."""
+    try:
+        local = local_partial(node, position, m, differentiable)
+    except OverflowError:
+        raise infinite_partial_error(node, node.operands[position], math.inf) from None
+    except (ArithmeticError, ValueError) as exc:
+        raise rule_error(node, exc, in_backward) from None
+    x = local.data if differentiable and hasattr(local, "_op") else local
+    if x - x != 0.0 and all_finite(node):
+        raise infinite_partial_error(node, node.operands[position], x)
+    return local
+
+
+def check_at_zero_gradient(node: Any, leads: Any = None, in_backward: bool = True) -> None:
+    """The edge-point rule where a pass sends nothing (a zero gradient): the rules of an
+    op that can be infinite (``SINGULAR_OPS``) are evaluated anyway, on the edges to
+    operands in ``leads`` (every Value operand when None), and an infinite one raises."""
+    if node._op.name in SINGULAR_OPS:
+        for position, operand in value_operands(node):
+            if leads is None or id(operand) in leads:
+                checked_partial(node, position, in_backward=in_backward)

@@ -31,8 +31,8 @@ UNARY, BINARY, CONST_RIGHT, CONST_LEFT = "unary", "binary", "const_right", "cons
 OPERAND_NAMES = ("u", "v")  # how rules, formulas, explain and drawings name the operands
 
 __all__ = ["BINARY", "CONST_LEFT", "CONST_LEFT_OPS", "CONST_RIGHT", "CONST_RIGHT_OPS",
-           "FLOAT_MATH", "OPERAND_NAMES", "OPS", "UNARY", "Op", "log_scaled_taken_as_zero",
-           "scaled_pow_taken_as_zero", "variant"]
+           "FLOAT_MATH", "OPERAND_NAMES", "OPS", "SINGULAR_OPS", "UNARY", "Op",
+           "log_scaled_taken_as_zero", "scaled_pow_taken_as_zero", "variant"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,6 +209,12 @@ OPS: dict[str, Op] = {op.name: op for op in (
     _unary("abs", "|·|", "|u|", operator.abs, lambda m, u, out: m.sign(u),
            "sign(u) (0 at u = 0)", methods=("abs", "__abs__")),
 )}
+
+# The ops whose local derivative can be inf or undefined at finite operands (1/v, 1/u,
+# 1/(2√u), v·u^(v−1), out·ln u). Every pass evaluates their rules even where the gradient
+# or tangent is 0, so an infinite local derivative raises in every mode (the edge-point
+# rule); the other ops' rules are finite wherever their operands and output are.
+SINGULAR_OPS = frozenset({"div", "log", "sqrt", "pow"})
 
 # Variants of the binary ops with a plain number on one side: one node, not two.
 CONST_RIGHT_OPS = {name: op.with_constant(CONST_RIGHT) for name, op in OPS.items()

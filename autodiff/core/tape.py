@@ -64,6 +64,10 @@ class Tape:
 
 
 NOT_RECORDING = Tape(recording=False)
+# The transforms (grad, jvp, ...) whose f is being evaluated now in this context, innermost
+# last: set by autodiff.transforms.nesting, read where floats would drop a dependence.
+transforms_running: ContextVar[tuple[str, ...]] = ContextVar("autodiff_transforms",
+                                                             default=())
 _current: ContextVar[Tape | None] = ContextVar("autodiff_tape", default=None)
 current_or_none = _current.get
 

@@ -3,20 +3,21 @@
 The page (``page/index.html``, package data) is one self-contained file, no network: ← / →
 (Home / End) or the buttons step, + / − / 0 / 1, the wheel and dragging zoom and pan, and
 each step is centred on the edges it sends its gradient along. ``index.html#k`` opens at
-step k. Writing loses nothing: every file goes to a temporary name first and is
-``os.replace``d into place once all of them are written, ``index.html`` last; the folder's
-manifest lists what the previous run wrote, and only those files are ever removed.
+step k. Writing loses nothing (:mod:`autodiff.render.folder_writes`): every file goes to
+a temporary name first, and a journal records the renames before they start: the
+manifest first, then the frames, ``index.html`` last, with a short "being written" page
+in its place meanwhile, so a browser never loads a mix of two runs. A save killed on the
+way is finished (or, before its journal, rolled back) by the next save into the folder.
+The folder's manifest lists what the previous run wrote, and only those files are ever
+removed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import json
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,7 @@ from ..network import read_network
 from ..recursion import NETWORK_STEP_BY
 from ..stepping import group_steps
 from ..text import number
+from .folder_writes import commit, discard, read_json, recover, write_temporary
 from .graph import Options
 from .network_frames import (
     MAX_UNIT_PAGES,
@@ -46,6 +48,11 @@ if TYPE_CHECKING:
 
 FRAME_NAME = re.compile(r"step-\d+\.svg")
 MANIFEST = "frames-manifest.json"
+OWNED = re.compile(r"step-\d+\.svg|index\.html|frames-manifest\.json")  # what it may replace
+PLACEHOLDER = ("<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
+               "content=\"2\"><title>being written</title><p>This step-through page is being "
+               "written and reloads in a moment. If it stays, an earlier save was stopped: "
+               "save_frames into this folder again finishes it.</p>\n")
 WRITER = "autodiff.save_frames"
 OP_HEADER = ["input", "local derivative (op table)", "local", "× upstream", "= contribution",
              "input's grad so far"]
@@ -109,6 +116,7 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str | 
     picture, pairs = network_records(explanation, network, step_by, precision, unit_pages)
     _check_count(len(pairs), step_by, max_steps)
     names = frame_names(len(pairs))
+    recover(folder, OWNED)  # finish (or roll back) a save that was killed on the way
     earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
     if unit_pages:
         back = [["../index.html", "back to the network"]]
@@ -116,11 +124,10 @@ def save_frames(explanation: Explanation, folder: str | Path, *, step_by: str | 
             sub, where, "op", max_steps, {"precision": precision, **draw_options}, back))
     _write(folder, names, ((frame.svg, record) for frame, record in pairs),
            _page_title(explanation, len(names), step_by, precision), network_page_size(picture),
-           NETWORK_LEGEND)
+           NETWORK_LEGEND, sorted(earlier - set(names)))
     remove_stale_unit_pages(folder, {unit_folder(layer, j) for layer in
                                      range(1, network.depth + 1) for j in
                                      range(network.sizes[layer])} if unit_pages else set())
-    _remove(folder, earlier - set(names))
     return folder / "index.html"
 
 
@@ -130,13 +137,13 @@ def _op_page(explanation: Explanation, folder: Path, step_by: str, max_steps: in
     groups = group_steps(explanation, step_by)
     _check_count(len(groups), step_by, max_steps)
     names = frame_names(len(groups))
+    recover(folder, OWNED)  # finish (or roll back) a save that was killed on the way
     earlier = _earlier_run(folder, [*names, "index.html", MANIFEST])
     sheet = FrameSheet(explanation, groups, **draw_options)  # runs dot, once; may raise
     frames = ((svg, {**record, "links": links or []})
               for svg, record in _op_frames(explanation, groups, sheet))
     _write(folder, names, frames, _page_title(explanation, len(names), step_by, sheet.p),
-           [*sheet.size, 4 / 3, LABEL_SIZE], OP_LEGEND)
-    _remove(folder, earlier - set(names))
+           [*sheet.size, 4 / 3, LABEL_SIZE], OP_LEGEND, sorted(earlier - set(names)))
     return folder / "index.html"
 
 
@@ -144,12 +151,6 @@ def _page_title(explanation: Explanation, count: int, step_by: str, precision: i
     return (f"Backward pass of {explanation.name(explanation.output)} = "
             f"{number(explanation.output.data, precision)}: {count} steps"
             f"{'' if step_by == 'op' else f' by {step_by}'}")
-
-
-def _remove(folder: Path, stale: set[str]) -> None:
-    for name in stale:
-        with contextlib.suppress(FileNotFoundError):
-            (folder / name).unlink()
 
 
 def _check_count(count: int, step_by: str, max_steps: int) -> None:
@@ -169,25 +170,27 @@ def _op_frames(explanation: Explanation, groups: tuple[GroupedStep, ...], sheet:
 
 
 def _write(folder: Path, names: list[str], frames: Iterable[tuple[str, dict[str, Any]]],
-           title: str, size: list[float], legend: list[list[str]]) -> None:
-    """Every frame, the manifest and ``index.html`` (last), each through a temporary file."""
-    records, pending = [], []
+           title: str, size: list[float], legend: list[list[str]], stale: list[str]) -> None:
+    """Every frame, the manifest and ``index.html``, each through a temporary file, then
+    one journaled commit (``folder_writes``): a placeholder goes in ``index.html``'s place
+    first and the new page last, and the ``stale`` frames of an earlier run are removed."""
+    records: list[dict[str, Any]] = []
+    pending: list[tuple[Path, str]] = []
     folder.mkdir(parents=True, exist_ok=True)
     try:
+        if (folder / "index.html").exists():
+            pending.append((write_temporary(folder, "index.html", PLACEHOLDER), "index.html"))
+        listed = json.dumps({"writer": WRITER, "files": [*names, *stale]}, indent=1)
+        pending.append((write_temporary(folder, MANIFEST, listed), MANIFEST))
         for (svg, record), name in zip(frames, names, strict=True):
-            pending.append((_write_temporary(folder, name, svg), name))
+            pending.append((write_temporary(folder, name, svg), name))
             records.append({"file": name, **record})
-        listed = json.dumps({"writer": WRITER, "files": names}, indent=1)
-        pending.append((_write_temporary(folder, MANIFEST, listed), MANIFEST))
-        pending.append((_write_temporary(folder, "index.html",
-                                         _page(title, records, size, legend)), "index.html"))
+        pending.append((write_temporary(folder, "index.html",
+                                        _page(title, records, size, legend)), "index.html"))
     except BaseException:
-        for temporary, _ in pending:
-            with contextlib.suppress(OSError):
-                temporary.unlink()
+        discard([t for t, _ in pending])
         raise
-    for temporary, name in pending:  # index.html last
-        os.replace(temporary, folder / name)
+    commit(folder, pending, stale, OWNED)  # the placeholder, manifest, frames, index.html
 
 
 def _earlier_run(folder: Path, names: list[str]) -> set[str]:
@@ -196,15 +199,12 @@ def _earlier_run(folder: Path, names: list[str]) -> set[str]:
     listed: set[str] = set()
     manifest = folder / MANIFEST
     if manifest.is_file():
-        try:
-            data = json.loads(manifest.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            data = None
+        data = read_json(manifest)
         if not isinstance(data, dict) or data.get("writer") != WRITER:
             raise FileExistsError(f"{manifest} was not written by save_frames: choose "
                                   "another folder")
         listed = {n for n in data.get("files", []) if isinstance(n, str)
-                  and FRAME_NAME.fullmatch(n)}
+                  and FRAME_NAME.fullmatch(n) and (folder / n).exists()}
     ours = listed | ({"index.html", MANIFEST} if manifest.is_file() else set())
     clashes = [n for n in names if (folder / n).exists() and n not in ours]
     if clashes:
@@ -212,20 +212,6 @@ def _earlier_run(folder: Path, names: list[str]) -> set[str]:
                               "earlier save_frames wrote there: choose another folder (or "
                               "move those files) so that nothing of yours is overwritten")
     return listed
-
-
-def _write_temporary(folder: Path, name: str, text: str) -> Path:
-    """``text`` in a new temporary file next to ``folder / name``, flushed to disk."""
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return Path(temporary)
 
 
 def _title(e: Explanation, group: GroupedStep, count: int, p: int) -> str:

@@ -27,7 +27,7 @@ def flow_width(size: float) -> float:
     it grows strictly with |flow| and a vanishing gradient stays visible but thin."""
     if not size > 0:
         return 1.0
-    return 1.0 + (MAX_PENWIDTH - 1.0) / (1.0 - math.log10(min(size, 1.0)) / 2.0)  # 1/size overflows
+    return 1.0 + (MAX_PENWIDTH - 1.0) / (1.0 - math.log10(min(size, 1.0)) / 2.0)  # subnormal too
 
 
 def _parse_highlight(r: Any, highlight: Any) -> tuple[set[int], set[tuple[int, int]]]:

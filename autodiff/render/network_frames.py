@@ -9,7 +9,6 @@ that unit alone, drawn on its own part of the graph, every node named.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +17,7 @@ from ..explain import Explanation, Step
 from ..labels import children_of, neuron_groups
 from ..network import Network
 from ..recursion import network_steps
+from .folder_writes import read_json
 from .network import ROW_SIZE, NetworkPicture
 
 if TYPE_CHECKING:
@@ -112,8 +112,9 @@ def remove_stale_unit_pages(folder: Path, keep: set[str]) -> None:
         manifest = child / "frames-manifest.json"
         if child.name in keep or not manifest.is_file():
             continue
-        with contextlib.suppress(OSError, ValueError):
-            files = json.loads(manifest.read_text(encoding="utf-8")).get("files", [])
+        data = read_json(manifest)
+        files = data.get("files", []) if isinstance(data, dict) else []
+        with contextlib.suppress(OSError, TypeError):
             for name in [*files, "index.html", "frames-manifest.json"]:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(child / name)

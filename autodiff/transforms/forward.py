@@ -14,7 +14,7 @@ stated as exactly as the backward pass states its own:
 
 - The *seeded* leaves are the ones given a tangent (all the primals, in ``jvp``). A node
   is *reached* when one of its Value operands is a seeded leaf or a reached node.
-- A reached node's tangent starts at +0.0 and adds ``local × tangent(operand)`` for each
+- A reached node's tangent starts at +0.0 (on floats) and adds ``local × tangent(operand)`` for each
   reached Value operand, in operand order (``u`` then ``v``; ``x * x`` adds twice). Each
   of those terms evaluates one local derivative, and nothing else evaluates one: one
   sweep costs one local derivative (and one multiply-add) per edge whose operand is
@@ -26,43 +26,55 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from ..core import tape as _tape
 from ..core.checks import check_finite, check_finites
 from ..core.errors import GradientOverflowError, describe_node
-from ..core.graph import creation_order, local_partial, value_operands
+from ..core.graph import checked_partial, creation_order, value_operands
+from ..core.ops import FLOAT_MATH
 from ..core.value import Value
-from .gradients import gradients
+from .gradients import VALUE_MATH, gradients
 from .matrix import Jacobian
+from .nesting import as_value, evaluating, fresh_input, is_nested, refuse_floats_inside
 
 # One term of a node's tangent: (operand position, operand, local derivative, the
-# operand's tangent, their product, the node's tangent so far).
-Term = tuple[int, Value, float, float, float, float]
+# operand's tangent, their product, the node's tangent so far); floats, or Values when
+# the sweep is differentiable.
+Term = tuple[int, Value, Any, Any, Any, Any]
 
 
-def forward_sweep(nodes: Iterable[Value], tangents: dict[int, float],
-                  visit: Callable[[Value, list[Term], float], None] | None = None) -> None:
+def forward_sweep(nodes: Iterable[Value], tangents: dict[int, Any],
+                  visit: Callable[[Value, list[Term], Any], None] | None = None,
+                  differentiable: bool = False) -> None:
     """The forward sweep, for every forward pass: each op node of ``nodes`` (oldest first)
     gets ``Σ local derivative × tangent(operand)`` over its reached operands.
 
     ``tangents`` holds the seeded leaves' tangents by id and receives each reached node's.
-    A node is reached when one of its operands is; its sum starts at +0.0 and adds one term
-    per reached operand, in operand order (one rule evaluation each). ``visit(node, terms,
-    tangent)`` is told of every node, reached (with its terms) or not (with none).
+    A node is reached when one of its operands is; its sum adds one term per reached
+    operand, in operand order (one rule evaluation each), and starts at +0.0 on floats. A
+    local derivative that is infinite or undefined raises, whatever the tangent it
+    multiplies (the edge-point rule, :func:`autodiff.core.graph.checked_partial`). With
+    ``differentiable=True`` the rules run on Values, so the tangents can be differentiated
+    again. ``visit(node, terms, tangent)`` is told of every node, reached (with its terms)
+    or not (with none).
     """
+    m = VALUE_MATH if differentiable else FLOAT_MATH
     for node in nodes:
-        total = 0.0
+        total: Any = 0.0
         terms: list[Term] = []
         for position, operand in value_operands(node):
             t = tangents.get(id(operand))
             if t is not None:
-                local = local_partial(node, position)
+                local = checked_partial(node, position, m, differentiable)
                 product = local * t
-                total += product
+                total = product if differentiable and not terms else total + product
                 terms.append((position, operand, local, t, product, total))
         if terms:
-            check_tangent(node, total, [term[3] for term in terms] + [term[2] for term in terms])
+            if not differentiable:
+                check_tangent(node, total, [term[3] for term in terms] +
+                              [term[2] for term in terms])
             tangents[id(node)] = total
         if visit is not None:
             visit(node, terms, total)
@@ -89,10 +101,13 @@ def seed_tangents(seeds: Mapping[Any, Any], named: bool = False) -> dict[int, fl
     return tangents
 
 
-def sweep_to(outputs: Sequence[Value], seeds: Mapping[Value, float]) -> dict[int, float]:
-    """One forward sweep to ``outputs``: the tangent of every reached node (by id)."""
-    tangents = seed_tangents(seeds)
-    forward_sweep([n for n in creation_order(*outputs) if n._op is not None], tangents)
+def sweep_to(outputs: Sequence[Value], tangents: dict[int, Any], differentiable: bool = False
+             ) -> dict[int, Any]:
+    """One forward sweep to ``outputs`` from checked seed ``tangents`` (by leaf id): the
+    tangent of every reached node (by id), seeds included."""
+    with _tape.enable_grad() if differentiable else nullcontext():
+        forward_sweep([n for n in creation_order(*outputs) if n._op is not None], tangents,
+                      differentiable=differentiable)
     return tangents
 
 
@@ -104,16 +119,27 @@ def forward_tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, flo
     one output, a tuple of floats for a sequence of outputs. The mirror of
     :func:`autodiff.gradients`: it never touches ``.grad``.
     """
+    refuse_floats_inside("forward_tangents")
     many = not isinstance(outputs, Value)
     outs = check_outputs(outputs, "forward_tangents")
     if not isinstance(seeds, Mapping):
         raise TypeError(f"seeds must be a dict of Value → tangent, got {type(seeds).__name__}")
-    reached = sweep_to(outs, seeds)
+    reached = sweep_to(outs, seed_tangents(seeds))
     result = tuple(reached.get(id(out), 0.0) for out in outs)
     return result if many else result[0]
 
 
 # --- argument checks -------------------------------------------------------------------
+
+def check_point(xs: Any, what: str, who: str, length: int | None = None) -> tuple[Any, ...]:
+    """A point or a direction of a transform: a sequence with one finite number (or, when
+    transforms nest, a Value) per argument of ``f``; a TypeError shows the calling form."""
+    if not isinstance(xs, (tuple, list)):
+        raise TypeError(f"{who}: {what} must be a sequence with one number per argument of "
+                        f"f, as in {who}(f, (2.0, 3.0), (1.0, 0.0)); got "
+                        f"{type(xs).__name__}: {xs!r}")
+    return check_finites(xs, what, length, values_too=True)
+
 
 def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
     """What ``f`` returned, as a non-empty tuple of Values (a TypeError names anything else)."""
@@ -128,21 +154,27 @@ def check_outputs(out: Any, who: str) -> tuple[Value, ...]:
     return tuple(outs)
 
 
-def trace(f: Callable[..., Any], primals: tuple[float, ...], who: str
+def trace(f: Callable[..., Any], primals: tuple[Any, ...], who: str
           ) -> tuple[list[Value], tuple[Value, ...], bool]:
-    """Call ``f`` on fresh leaves ``x0, x1, …`` (recording, even under ``no_grad``)."""
+    """Call ``f`` on fresh inputs ``x0, x1, …`` (recording, even under ``no_grad``)."""
     if not callable(f):
         raise TypeError(f"{who} needs a callable f, got {type(f).__name__}")
     if not primals:
         raise ValueError(f"{who} needs at least one primal")
-    leaves = [Value(x, f"x{i}") for i, x in enumerate(primals)]
-    with _tape.enable_grad():
+    leaves = [fresh_input(x, f"x{i}") for i, x in enumerate(primals)]
+    with evaluating(who):
         out = f(*leaves)
     return leaves, check_outputs(out, who), isinstance(out, Value)
 
 
-def _shape(values: tuple[float, ...], single: bool) -> Any:
-    return values[0] if single else values
+def _results(values: Sequence[Any], nested: bool, single: bool = False) -> Any:
+    """Floats, or Values when transforms nest; one result or a tuple (as ``f`` returns)."""
+    shown = tuple(as_value(x) if nested else x for x in values)
+    return shown[0] if single else shown
+
+
+def _outputs(outs: tuple[Value, ...], nested: bool, single: bool) -> Any:
+    return _results(outs if nested else [out.data for out in outs], nested, single)
 
 
 # --- the transforms ----------------------------------------------------------------------
@@ -151,23 +183,24 @@ def jvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[floa
         ) -> tuple[Any, Any]:
     """``(f(primals), ∇f(primals)·tangents)`` by one forward sweep: floats, or tuples of
     floats when ``f`` returns a tuple of Values."""
-    xs = check_finites(primals, "primals")
-    vs = check_finites(tangents, "tangents", len(xs))
+    xs = check_point(primals, "primals", "jvp")
+    vs = check_point(tangents, "tangents", "jvp", len(xs))
+    nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "jvp")
-    reached = sweep_to(outs, dict(zip(leaves, vs, strict=True)))
-    values = tuple(out.data for out in outs)
-    return _shape(values, single), _shape(tuple(reached.get(id(o), 0.0) for o in outs), single)
+    reached = sweep_to(outs, {id(leaf): v for leaf, v in zip(leaves, vs, strict=True)}, nested)
+    return (_outputs(outs, nested, single),
+            _results([reached.get(id(o), 0.0) for o in outs], nested, single))
 
 
 def reverse_cotangent(outs: tuple[Value, ...], leaves: Sequence[Value],
-                      cotangents: tuple[float, ...]) -> tuple[float, ...]:
+                      cotangents: tuple[Any, ...], nested: bool = False) -> tuple[Any, ...]:
     """Σⱼ cotangentⱼ · ∂outⱼ/∂leaf for each leaf, by one reverse sweep (``gradients``) from
     the node Σⱼ cotangentⱼ · outⱼ that this adds to the graph."""
     with _tape.enable_grad():
         total = cotangents[0] * outs[0]
         for c, out in zip(cotangents[1:], outs[1:], strict=True):
             total = total + c * out
-    return gradients(total, leaves)
+    return _results(gradients(total, leaves, create_graph=nested), nested)
 
 
 def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tuple[Any, Any]:
@@ -176,52 +209,63 @@ def vjp(f: Callable[..., Any], primals: Sequence[float], cotangents: Any) -> tup
 
     ``cotangents`` is a number for an ``f`` with one output, else a tuple, one per output.
     """
-    xs = check_finites(primals, "primals")
+    xs = check_point(primals, "primals", "vjp")
     leaves, outs, single = trace(f, xs, "vjp")
-    cs = ((check_finite(cotangents, "the cotangent"),) if single and not isinstance(
-        cotangents, (tuple, list)) else check_finites(cotangents, "cotangents", len(outs)))
-    values = tuple(out.data for out in outs)
-    return _shape(values, single), reverse_cotangent(outs, leaves, cs)
+    cs = ((check_finite(cotangents, "the cotangent", True),) if single and not isinstance(
+        cotangents, (tuple, list)) else check_point(cotangents, "cotangents", "vjp", len(outs)))
+    nested = is_nested(xs, cs)
+    return _outputs(outs, nested, single), reverse_cotangent(outs, leaves, cs, nested)
 
 
 def jacobian(f: Callable[..., Any], mode: str = "auto") -> Callable[..., Jacobian]:
-    """``jacobian(f, mode)(*primals)``: the m × n matrix ∂outᵢ/∂xⱼ, a :class:`Jacobian`
+    """``jacobian(f, mode)(primals)``: the m × n matrix ∂outᵢ/∂xⱼ, a :class:`Jacobian`
     (a list of lists).
 
-    ``"forward"`` takes n forward sweeps (one per input), ``"reverse"`` m reverse sweeps
-    (one per output), both over one recorded graph; ``"auto"`` takes forward when n < m,
-    else reverse (ties go to reverse).
+    ``primals`` is a sequence, as for ``jvp``, ``vjp`` and ``hvp`` (the older
+    ``jacobian(f)(x0, x1, …)`` works too). ``"forward"`` takes n forward sweeps (one per
+    input), ``"reverse"`` m reverse sweeps (one per output), both over one recorded graph;
+    ``"auto"`` takes forward when n < m, else reverse (ties go to reverse). Every mode
+    gives the same matrix, or raises the same error at an edge point.
     """
     if mode not in ("auto", "forward", "reverse"):
         raise ValueError(f"mode must be 'auto', 'forward' or 'reverse', got {mode!r}")
     if not callable(f):
         raise TypeError(f"jacobian needs a callable f, got {type(f).__name__}")
 
-    def jac(*primals: float) -> Jacobian:
-        xs = check_finites(list(primals), "primals")
+    def jac(*primals: Any) -> Jacobian:
+        if len(primals) == 1 and isinstance(primals[0], (tuple, list)):
+            primals = tuple(primals[0])  # jacobian(f)(primals): the one convention
+        elif any(isinstance(x, (tuple, list)) for x in primals):
+            raise TypeError("jacobian(f, mode)(primals) takes one sequence with a number per "
+                            "argument of f, as in jacobian(f)((2.0, 3.0)) (or the numbers "
+                            f"themselves, jacobian(f)(2.0, 3.0)); got {primals!r}")
+        xs = check_point(list(primals), "primals", "jacobian")
+        nested = is_nested(xs)
         leaves, outs, _ = trace(f, xs, "jacobian")
         n, m = len(leaves), len(outs)
         if mode == "forward" or (mode == "auto" and n < m):
             columns = []
             for leaf in leaves:
-                reached = sweep_to(outs, {leaf: 1.0})
-                columns.append([reached.get(id(out), 0.0) for out in outs])
+                reached = sweep_to(outs, {id(leaf): 1.0}, nested)
+                columns.append(_results([reached.get(id(out), 0.0) for out in outs], nested))
             return Jacobian([[columns[j][i] for j in range(n)] for i in range(m)])
-        return Jacobian([list(gradients(out, leaves)) for out in outs])
+        return Jacobian([list(_results(gradients(out, leaves, create_graph=nested), nested))
+                         for out in outs])
 
     return jac
 
 
 def hvp(f: Callable[..., Any], primals: Sequence[float], tangents: Sequence[float]
-        ) -> tuple[float, ...]:
+        ) -> tuple[Any, ...]:
     """The Hessian-vector product H(primals)·tangents of a scalar ``f``, forward over
     reverse: one forward sweep through the graph of ∇f that ``gradients(create_graph=True)``
     builds from the op table's rules."""
-    xs = check_finites(primals, "primals")
-    vs = check_finites(tangents, "tangents", len(xs))
+    xs = check_point(primals, "primals", "hvp")
+    vs = check_point(tangents, "tangents", "hvp", len(xs))
+    nested = is_nested(xs, vs)
     leaves, outs, single = trace(f, xs, "hvp")
     if not single:
         raise TypeError(f"hvp needs f to return one Value, got {len(outs)} outputs")
     grads = gradients(outs[0], leaves, create_graph=True)
-    reached = sweep_to(grads, dict(zip(leaves, vs, strict=True)))
-    return tuple(reached.get(id(g), 0.0) for g in grads)
+    reached = sweep_to(grads, {id(leaf): v for leaf, v in zip(leaves, vs, strict=True)}, nested)
+    return _results([reached.get(id(g), 0.0) for g in grads], nested)

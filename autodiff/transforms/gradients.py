@@ -4,7 +4,8 @@ The rules of the op table run here on floats (``FLOAT_MATH``) or on Values
 (``VALUE_MATH``, for higher-order derivatives), as the steps of the one reverse sweep
 (:func:`autodiff.core.backward.reverse_sweep`), so the floats are bit for bit the
 ``.grad`` that ``backward()`` leaves. A rule is evaluated only for an edge that leads to
-a requested input and carries a non-zero gradient.
+a requested input; at a zero gradient, only the rules that can be infinite are (the
+edge-point rule: :func:`checked_partial`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from ..core import tape as _tape
 from ..core.backward import as_raised, reverse_sweep
 from ..core.errors import check_contribution
-from ..core.graph import creation_order, local_partial, value_operands
+from ..core.graph import check_at_zero_gradient, checked_partial, creation_order, value_operands
 from ..core.ops import (
     ALL_OPS,
     FLOAT_MATH,
@@ -27,6 +28,7 @@ from ..core.ops import (
     scaled_pow_taken_as_zero,
 )
 from ..core.value import Value
+from .nesting import refuse_floats_inside
 
 
 def _value_or_float(method: str, on_float: Any) -> Any:
@@ -110,6 +112,8 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
             raise TypeError(f"gradients() inputs must be Values, got {type(v).__name__}")
     if not isinstance(output, Value):
         raise TypeError(f"gradients() needs a Value output, got {type(output).__name__}")
+    if not create_graph:
+        refuse_floats_inside("gradients(create_graph=False)")
     order = creation_order(output)
     # The nodes from which a requested input can be reached: only their edges are used.
     leads = {id(v) for v in inputs}
@@ -126,7 +130,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
             key = id(parent)
             if key not in leads:
                 continue
-            contribution = g * local_partial(node, position, m, create_graph)
+            contribution = g * checked_partial(node, position, m, create_graph)
             before = grads.get(key)
             if before is None:
                 total = contribution if create_graph else 0.0 + contribution
@@ -139,7 +143,8 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
 
     nodes = [node for node in reversed(order) if node._op is not None and id(node) in leads]
     with (_tape.enable_grad() if create_graph else _tape.no_grad()):
-        reverse_sweep(nodes, dict.fromkeys(ALL_OPS, send), grads, failed=as_raised)
+        reverse_sweep(nodes, dict.fromkeys(ALL_OPS, send), grads,
+                      lambda node, g: check_at_zero_gradient(node, leads, False), as_raised)
     results = []
     for v in inputs:
         g = grads.get(id(v), 0.0)
