@@ -195,6 +195,17 @@ def test_the_issues_edge_points_raise_in_every_mode(steps, point, error):
     assert set(results.values()) | set(zeros.values()) == {("raise", error)}
 
 
+def test_compiled_code_checks_an_edge_to_an_operand_folded_to_a_constant():
+    # (x · 0) / (|x| + tiny) at 0: ∂/∂u = 1/tiny is inf on the edge to x · 0, which
+    # compile_grad folds to the constant 0 (no gradient line is written for that edge)
+    steps = [("abs", 0), ("zero", 0), ("div", 2, 0)]
+    results, zeros = every_mode(steps, (0.0,))
+    assert {kind for kind, _ in [*results.values(), *zeros.values()]} == {"raise"}
+    assert results["compile_grad"] == results["backward"] == ("raise", "GradientOverflowError")
+    # away from the edge point the answer is the engine's
+    assert ad.compile_grad(f_of(steps), 1, example=(1.0,))(1.0) == (0.0, (0.0,))
+
+
 def test_forward_mode_never_returns_inf_or_nan_from_finite_inputs():
     with pytest.raises(ad.GradientOverflowError, match=r"log: the derivative .* is inf"):
         ad.jvp(lambda x: x.log(), [5e-324], [1.0])  # was (-744.44, inf)
