@@ -20,6 +20,7 @@ from .core.errors import DomainError, GradientOverflowError
 from .core.graph import creation_order
 from .core.memory import gc_paused
 from .core.ops import OPS, Op
+from .core.primitives import Primitive, primitive
 from .core.tape import enable_grad, no_grad
 from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
@@ -41,9 +42,9 @@ from .transforms.matrix import Jacobian
 __all__ = [
     "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
     "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "GroupedStep", "Jacobian",
-    "LabelParts", "NetworkDrawing", "NetworkStep", "Op", "Step", "Value", "backward_passes",
-    "compile_grad", "compile_graph", "count_rules", "creation_order", "draw", "draw_network",
-    "enable_grad", "explain", "explain_forward", "forward_tangents", "gc_paused", "grad",
-    "gradcheck", "gradients", "group_steps", "hvp", "jacobian", "jvp", "network_steps", "no_grad",
-    "parse_label", "save_frames", "value_and_grad", "vjp", "zero_grad",
+    "LabelParts", "NetworkDrawing", "NetworkStep", "Op", "Primitive", "Step", "Value",
+    "backward_passes", "compile_grad", "compile_graph", "count_rules", "creation_order", "draw",
+    "draw_network", "enable_grad", "explain", "explain_forward", "forward_tangents", "gc_paused",
+    "grad", "gradcheck", "gradients", "group_steps", "hvp", "jacobian", "jvp", "network_steps",
+    "no_grad", "parse_label", "primitive", "save_frames", "value_and_grad", "vjp", "zero_grad",
 ]

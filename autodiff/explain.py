@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from .core.backward import as_raised, reverse_sweep
 from .core.checks import is_real
 from .core.graph import checked_partial, creation_order, value_operands
-from .core.ops import ALL_OPS, OPERAND_NAMES, UNARY, Op
+from .core.ops import OPERAND_NAMES, UNARY, Op, table_variants
 from .core.value import Value
 from .labels import NodeNames
 from .text import counted, markdown_cell, number, one_line
@@ -81,6 +81,9 @@ class StepTable(ABC):
             if op.name == "neg":
                 return f"−{show(a)}"
             return f"|{show(a)}|" if op.name == "abs" else f"{op.symbol}({show(a)})"
+        if op.symbol.isidentifier():  # a user's binary primitive: hypot(x, y)
+            return f"{op.symbol}({self.name(a) if type(a) is Value else show(a)}, " \
+                   f"{self.name(b) if type(b) is Value else show(b)})"
         return f"{show(a)} {op.symbol} {show(b)}"
 
     @abstractmethod
@@ -243,6 +246,6 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
         record(node, upstream, False)
 
     nodes = [node for node in reversed(order) if node._op is not None]
-    reverse_sweep(nodes, dict.fromkeys(ALL_OPS, send), received, idle, as_raised)
+    reverse_sweep(nodes, dict.fromkeys(table_variants(), send), received, idle, as_raised)
     return Explanation(output, seed, order, steps)
 

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 from ..core.checks import is_integer, is_real
 from ..core.graph import creation_order
 from ..core.ops import FLOAT_MATH, UNARY, Op
+from ..core.primitives import refuse_primitives
 from ..core.tape import enable_grad, no_grad
 from ..core.value import Value
 from ..transforms.gradients import gradients
@@ -101,6 +102,7 @@ def compile_graph(output: Value | float, inputs: Sequence[Value],
 
 def _compile(inputs: list[Value], output: Any, aux: list[Any] | None,
              order: list[Value]) -> CompiledGrad:
+    refuse_primitives(order, "compile_grad/compile_graph")
     source = generate_source(inputs, output, aux, order)
     namespace = _namespace(order, inputs, output, aux)
     exec(compile(source, _FILENAME, "exec"), namespace)

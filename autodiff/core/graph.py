@@ -16,8 +16,9 @@ from contextvars import ContextVar
 from operator import attrgetter
 from typing import Any
 
+from .checks import is_real
 from .errors import all_finite, infinite_partial_error, rule_error
-from .ops import FLOAT_MATH, SINGULAR_OPS
+from .ops import FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS
 
 _index_of = attrgetter("_index")
 # The counters of the count_rules() blocks open in this context (thread or task): each
@@ -103,6 +104,9 @@ def checked_partial(node: Any, position: int, m: Any = FLOAT_MATH,
     except (ArithmeticError, ValueError) as exc:
         raise rule_error(node, exc, in_backward) from None
     x = local.data if differentiable and hasattr(local, "_op") else local
+    if type(x) is not float and not is_real(x):  # a user's rule (autodiff.primitive)
+        raise TypeError(f"{node._op.name}: the rule for ∂out/∂{OPERAND_NAMES[position]} "
+                        f"returned {type(x).__name__} {x!r}, not a real number")
     if x - x != 0.0 and all_finite(node):
         raise infinite_partial_error(node, node.operands[position], x)
     return local
