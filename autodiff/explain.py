@@ -82,8 +82,8 @@ class StepTable(ABC):
                 return f"−{show(a)}"
             return f"|{show(a)}|" if op.name == "abs" else f"{op.symbol}({show(a)})"
         if op.symbol.isidentifier():  # a user's binary primitive: hypot(x, y)
-            return f"{op.symbol}({self.name(a) if type(a) is Value else show(a)}, " \
-                   f"{self.name(b) if type(b) is Value else show(b)})"
+            a_text, b_text = (self.name(v) if type(v) is Value else show(v) for v in (a, b))
+            return f"{op.symbol}({a_text}, {b_text})"
         return f"{show(a)} {op.symbol} {show(b)}"
 
     @abstractmethod

@@ -200,6 +200,9 @@ class NodeNames:
             sup = _SUPERSCRIPTS[node._b]
             return self._fit(f"{self._wrap(a, _ATOM)}{sup}", _POWER, [a],
                              lambda x: f"{self._wrap(x, _ATOM)}{sup}")
+        if op.symbol.isidentifier():  # a user's binary primitive: hypot(x, y)
+            return self._fit(f"{op.symbol}({a.text}, {b.text})", _ATOM, [a, b],
+                             lambda x, y: f"{op.symbol}({x.text}, {y.text})")
         sep, strength = _BINARY_TEXT.get(op.name, (f" {op.symbol} ", _SUM))
         right = strength + 1 if op.name in ("sub", "div", "pow") else strength
         left = strength + 1 if op.name == "pow" else strength

@@ -3,7 +3,7 @@
 import copy
 import math
 import pickle
-import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given
@@ -127,7 +127,7 @@ def test_explain_and_explain_forward_show_the_formula_texts(prim):
     leaves = [ad.Value(x, f"x{i}") for i, x in enumerate(POINTS[p.op.arity])]
     out = p(*leaves)
     for text in (str(ad.explain(out)), str(ad.explain_forward(out, {leaves[0]: 1.0}))):
-        assert f"{p.name}(" in text
+        assert f"{p.name}(x0" in text
         assert f"∂/∂u = {p.op.derivative_formulas[0]}" in text
 
 
@@ -243,25 +243,15 @@ def test_domain_errors_and_infinite_rules_name_the_primitive_and_the_label():
 
 
 def test_registration_from_many_threads_keeps_every_primitive():
-    made, errors = [], []
-
     def define(i):
-        try:
-            made.append(ad.primitive(f"scaled{i}", lambda u, i=i: i * u,
-                                     [lambda m, u, out, i=i: float(i)]))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
+        return ad.primitive(f"scaled{i}", lambda u: i * u, [lambda m, u, out: float(i)])
 
-    threads = [threading.Thread(target=define, args=(i,)) for i in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(define, range(16)))
     try:
-        assert not errors and len(made) == 16
-        for p in made:
+        for i, p in enumerate(made):
             x = ad.Value(2.0)
-            assert ad.gradients(p(x), [x]) == (float(p.name[6:]),)
+            assert OPS[p.name] is p.op and ad.gradients(p(x), [x]) == (float(i),)
     finally:
         for p in made:
             p.unregister()
