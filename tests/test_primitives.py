@@ -255,3 +255,14 @@ def test_registration_from_many_threads_keeps_every_primitive():
     finally:
         for p in made:
             p.unregister()
+
+
+def test_a_rule_that_drops_the_value_is_refused_at_higher_order_never_silently_zero():
+    with ad.primitive("exp2", math.exp, [lambda m, u, out: math.exp(u)]) as exp2:
+        assert ad.grad(lambda u: exp2(u))(0.5) == math.exp(0.5)  # on floats it is right
+        with pytest.raises(TypeError, match="exp2: a derivative rule turned a Value into a"):
+            ad.hvp(lambda u: exp2(u), (0.5,), (1.0,))
+        x = ad.Value(0.5)
+        with pytest.raises(TypeError, match=r"must use m\.exp"):
+            ad.gradients(exp2(x), [x], create_graph=True)
+    assert float(x) == 0.5  # only inside a rule

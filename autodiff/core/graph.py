@@ -25,6 +25,10 @@ _index_of = attrgetter("_index")
 # evaluation of a rule through local_partial adds one to every one of them.
 rule_counters: ContextVar[tuple[Counter[str], ...]] = ContextVar("autodiff_rule_counters",
                                                                  default=())
+# The op whose rule runs on Values in this context ("" when none): ``float(value)`` there
+# would drop how the derivative depends on the Value (``math.exp(u)`` in a user's rule), so
+# Value.__float__ refuses it.
+rule_on_values: ContextVar[str] = ContextVar("autodiff_rule_on_values", default="")
 
 
 def creation_order(*outputs: Any) -> list[Any]:
@@ -78,10 +82,14 @@ def local_partial(node: Any, position: int, m: Any = FLOAT_MATH,
         x if type(x) is float else x.data for x in node.operands]
     for counter in rule_counters.get():
         counter[op.name] += 1
+    token = rule_on_values.set(op.name) if differentiable else None
     try:
         return op.partials[position](m, *operands, node if differentiable else node.data)
     except (ArithmeticError, ValueError) as exc:
         raise rule_error(node, exc, in_backward=False) from None
+    finally:
+        if token is not None:
+            rule_on_values.reset(token)
 
 
 def local_partials(node: Any, m: Any = FLOAT_MATH, differentiable: bool = False
