@@ -26,6 +26,7 @@ sys.path.insert(1, str(HERE.parent))  # a checkout without the package installed
 import demo_training  # noqa: E402
 import groups as g  # noqa: E402
 import report  # noqa: E402
+import scaling  # noqa: E402
 from engines import autodiff_engine, micrograd_engine, torch_scalar_engine  # noqa: E402
 
 COMMAND = "make bench"
@@ -265,6 +266,7 @@ def main() -> None:
         notes.append("autodiff.compile_grad is not available: the compiled rows are skipped.")
     headlines = headline_ratios(workloads, args.quick, size["headline_processes"])
     limits = limit_ratios(workloads, args.quick, size["headline_processes"])
+    scale = scaling.summary(scaling.in_processes(args.quick, size["headline_processes"] + 1))
     report.finish(workloads, notes, headlines)
     notes += report.limit_notes(limits)
     results = {
@@ -274,14 +276,17 @@ def main() -> None:
                     "load_start": " ".join(f"{x:.2f}" for x in load_start),
                     "load_end": " ".join(f"{x:.2f}" for x in os.getloadavg())},
         "workloads": workloads, "headline_ratios_per_process": headlines,
-        "limit_ratios_per_process": limits, "notes": notes}
+        "limit_ratios_per_process": limits, "scaling": scale, "notes": notes}
     print(report.text_table(results))
     for line in notes:
         print(line)
+    scaling_section = "\n".join(["## Cost per node by size", "", scaling.__doc__.split(
+        "\n\n", 1)[1].strip(), "", *scaling.table(scale), ""])
+    print(scaling_section)
     if not args.quick:
         (HERE / "results").mkdir(exist_ok=True)
         (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
-        markdown = report.markdown(results, COMMAND)
+        markdown = report.markdown(results, COMMAND) + "\n" + scaling_section
         (HERE / "results" / "latest.md").write_text(markdown + "\n")
         _update_docs(markdown)
 
