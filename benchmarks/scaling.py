@@ -33,7 +33,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
 from engines import autodiff_engine  # noqa: E402
-from workloads import chain_forward, mlp_build, mlp_forward, mlp_init, mlp_samples  # noqa: E402
+from groups import chain_once  # noqa: E402
+from workloads import mlp_build, mlp_forward, mlp_init, mlp_samples  # noqa: E402
 
 SIZES = {"full": {"chain": (10_000, 100_000, 1_000_000, 10_000_000),
                   "batch": (100, 1_000, 10_000), "rounds": 1, "processes": 5},
@@ -46,16 +47,7 @@ TITLES = {"chain": ("chain of n nodes", "ns/node", 1e9),
 
 def chain_run(n: int) -> tuple[float, float]:
     """Seconds for the forward and the backward pass of an n-node chain."""
-    engine = autodiff_engine()
-    gc.collect()
-    start = time.perf_counter()
-    y, x = chain_forward(engine, n)
-    middle = time.perf_counter()
-    engine.backward(y)
-    end = time.perf_counter()
-    if engine.grad_of(x) != 1.0:
-        raise RuntimeError("wrong gradient at the start of the chain")
-    return middle - start, end - middle
+    return chain_once(autodiff_engine(), n)
 
 
 def batch_run(n: int) -> tuple[float, float]:
