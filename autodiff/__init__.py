@@ -11,6 +11,7 @@ compile_grad) and ``render`` (draw, step-through frames).
 """
 
 from .codegen.compile import compile_grad, compile_graph
+from .codegen.training import compile_training
 from .core.backward import backward_passes, zero_grad
 from .core.errors import DomainError, GradientOverflowError
 from .core.graph import creation_order
@@ -35,8 +36,9 @@ __all__ = [
     "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing",
     "Explanation", "ForwardExplanation", "GradcheckReport", "GradientOverflowError",
     "GroupedStep", "LabelParts", "Op", "Step", "Value", "backward_passes", "compile_grad",
-    "compile_graph", "count_rules", "creation_order", "draw", "enable_grad", "explain",
-    "explain_forward", "forward_tangents", "gc_paused", "grad", "gradcheck", "gradients",
+    "compile_graph", "compile_training", "count_rules", "creation_order", "draw",
+    "enable_grad", "explain", "explain_forward", "forward_tangents", "gc_paused", "grad",
+    "gradcheck", "gradients",
     "group_steps", "hvp", "jacobian", "jvp", "no_grad", "parse_label", "save_frames",
     "value_and_grad", "vjp", "zero_grad",
 ]

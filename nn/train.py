@@ -4,7 +4,7 @@ One training step is one call of a *gradient step*: a function that, given a bat
 leaves ∂loss/∂p in every parameter's ``.grad`` and returns the loss and the outputs.
 ``fit`` builds the eager one (:func:`eager_gradient_step`: forward through the scalar
 graph, then ``backward()``). For ``compiled=True`` the whole loop is generated instead
-(:func:`autodiff.codegen.training.compile_training`), with the eager step for the rare
+(:func:`autodiff.compile_training`), with the eager step for the rare
 epoch that has an inf or nan, so that it raises the engine's error.
 """
 
@@ -22,8 +22,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from autodiff import Value, enable_grad, gc_paused, no_grad
-from autodiff.codegen.training import compile_training
+from autodiff import Value, compile_training, enable_grad, gc_paused, no_grad
 from autodiff.core.checks import check_callable, check_flag, check_int, check_random_seed, is_real
 
 from .layers import _check_input
@@ -296,7 +295,7 @@ def _compiled_epochs(model: MLP, loss: Callable[[Any, Any], Any], X: Sequence[An
                      Y: Sequence[Any], optimizer: SGD, losses: list[float],
                      stop: _StopOnInterrupt) -> EpochRunner:
     """Epochs of the whole batch, many per call, in one generated loop
-    (:func:`autodiff.codegen.training.compile_training`: the loss traced once, its gradient
+    (:func:`autodiff.compile_training`: the loss traced once, its gradient
     and ``optimizer``'s update as straight-line Python, the weights in local variables).
 
     The generated loop stops before an epoch with an inf or nan anywhere (or an error);
