@@ -5,7 +5,6 @@ same step with the weights of the last good step, Ctrl-C, and readable generated
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
 import os
 import re
@@ -105,7 +104,7 @@ def load_benchmark(name: str):
 
 def test_the_seed_compiled_lands_where_the_hand_written_limit_and_the_eager_engine_land():
     limit = load_benchmark("seed_compiled")
-    reference = json.loads((ROOT / "reference" / "seed_xor.json").read_text())
+    reference = nn.seed_reference()
     fitted, _ = limit.train_seed_fit(60000)
     by_hand, _ = limit.train_seed_limit(60000)
     assert fitted == by_hand  # the same floats, bit for bit, after 60000 epochs
@@ -168,7 +167,7 @@ def test_an_overflow_that_a_sigmoid_hides_from_the_loss_still_raises():
 # --- Ctrl-C --------------------------------------------------------------------------------
 
 def test_ctrl_c_stops_the_compiled_loop_after_the_current_epoch():
-    reference = json.loads((ROOT / "reference" / "seed_xor.json").read_text())
+    reference = nn.seed_reference()
     model = nn.MLP.from_weights(reference["initial_theta"])
     before = signal.getsignal(signal.SIGINT)
     done = threading.Event()
