@@ -15,6 +15,7 @@ view, step-through frames).
 __version__ = "0.1.0"  # the one place the version is written (pyproject.toml reads it)
 
 from .codegen.compile import compile_grad, compile_graph
+from .codegen.training import compile_training
 from .core.backward import backward_passes, zero_grad
 from .core.errors import DomainError, GradientOverflowError
 from .core.graph import creation_order
@@ -43,8 +44,9 @@ __all__ = [
     "LABEL_RE", "OPS", "Contribution", "DomainError", "DotNotFoundError", "Drawing", "Explanation",
     "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "GroupedStep", "Jacobian",
     "LabelParts", "NetworkDrawing", "NetworkStep", "Op", "Primitive", "Step", "Value",
-    "backward_passes", "compile_grad", "compile_graph", "count_rules", "creation_order", "draw",
-    "draw_network", "enable_grad", "explain", "explain_forward", "forward_tangents", "gc_paused",
-    "grad", "gradcheck", "gradients", "group_steps", "hvp", "jacobian", "jvp", "network_steps",
-    "no_grad", "parse_label", "primitive", "save_frames", "value_and_grad", "vjp", "zero_grad",
+    "backward_passes", "compile_grad", "compile_graph", "compile_training", "count_rules",
+    "creation_order", "draw", "draw_network", "enable_grad", "explain", "explain_forward",
+    "forward_tangents", "gc_paused", "grad", "gradcheck", "gradients", "group_steps", "hvp",
+    "jacobian", "jvp", "network_steps", "no_grad", "parse_label", "primitive", "save_frames",
+    "value_and_grad", "vjp", "zero_grad",
 ]

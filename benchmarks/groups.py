@@ -96,14 +96,14 @@ def chain_rows(engine: Engine, n: int, runs: int) -> tuple[dict, dict]:
     """ns per node for the forward and the backward of an n-node chain."""
     forward, backward = [], []
     for _ in range(runs):
-        seconds_forward, seconds_backward = _chain_once(engine, n)
+        seconds_forward, seconds_backward = chain_once(engine, n)
         forward.append(seconds_forward / n * 1e9)
         backward.append(seconds_backward / n * 1e9)
     note = {} if n == 1_000_000 else {"note": f"chain of {n:,} nodes"}
     return {"value": spread(forward), **note}, {"value": spread(backward), **note}
 
 
-def _chain_once(engine: Engine, n: int) -> tuple[float, float]:
+def chain_once(engine: Engine, n: int) -> tuple[float, float]:
     gc.collect()
     start = time.perf_counter()
     y, x = chain_forward(engine, n)

@@ -19,8 +19,9 @@ WORKLOADS = {  # key: (title, unit)
                       "ms/step"),
 }
 HEADLINES = (("mlp", "MLP per sample"), ("seed_epoch", "seed epoch"))  # the 8× goals
-ENGINES = ["autodiff eager", "autodiff compiled", "micrograd 0.1.0", "torch scalar",
-           "torch vectorized", "seed numpy"]
+ENGINES = ["autodiff eager", "autodiff compiled", "nn.fit compiled", "hand-written limit",
+           "micrograd 0.1.0", "torch scalar", "torch vectorized", "seed numpy"]
+LIMIT_GOAL = 1.25  # nn.fit compiled ÷ the hand-written limit, seed training
 
 
 def _number(x: float) -> str:
@@ -129,3 +130,24 @@ def finish(workloads: dict[str, Rows], notes: list[str],
                          f"(range {r['min']:.3f}–{r['max']:.3f}); goal ≤ 0.5.")
     for row in training.values():
         row.pop("weights", None)
+
+
+def limit_notes(ratios: dict[str, list[float]]) -> list[str]:
+    """The headline of the compiled training: nn.fit compiled ÷ the hand-written limit
+    (and the limit ÷ numpy), the paired median in each process and their median."""
+    fit, numpy = ratios.get("nn.fit compiled", []), ratios.get("seed numpy", [])
+    notes = []
+    if fit:
+        notes.append(f"nn.fit compiled ÷ hand-written limit, seed training, the paired median "
+                     f"in each of {len(fit)} processes: {', '.join(f'{x:.3f}' for x in fit)}; "
+                     f"their median **{statistics.median(fit):.3f}×**; goal ≤ {LIMIT_GOAL}×.")
+    if numpy:
+        limit = [1.0 / x for x in numpy]
+        notes.append(f"hand-written limit ÷ seed numpy, the paired median per process: "
+                     f"{', '.join(f'{x:.3f}' for x in limit)}; their median "
+                     f"**{statistics.median(limit):.3f}×**.")
+    if fit and numpy:
+        both = [f / n for f, n in zip(fit, numpy, strict=True)]
+        notes.append(f"nn.fit compiled ÷ seed numpy (per process, from the two above): median "
+                     f"**{statistics.median(both):.3f}×**.")
+    return notes

@@ -26,6 +26,7 @@ sys.path.insert(1, str(HERE.parent))  # a checkout without the package installed
 import demo_training  # noqa: E402
 import groups as g  # noqa: E402
 import report  # noqa: E402
+import scaling  # noqa: E402
 from engines import autodiff_engine, micrograd_engine, torch_scalar_engine  # noqa: E402
 
 COMMAND = "make bench"
@@ -33,10 +34,11 @@ SIZES = {  # (repetitions, units per repetition) per workload; chain lengths
     "full": {"mlp": (21, 20), "seed_epoch": (21, 50), "torch_mlp": (15, 10),
              "torch_seed_epoch": (15, 20), "chain": 1_000_000, "torch_chain": 200_000,
              "chain_runs": 2, "compiled_runs": 9, "epochs": 60000, "headline_processes": 4,
-             "demo_steps": 100},
+             "limit_runs": 5, "demo_steps": 100},
     "quick": {"mlp": (3, 2), "seed_epoch": (3, 5), "torch_mlp": (3, 2),
               "torch_seed_epoch": (3, 2), "chain": 20_000, "torch_chain": 5_000,
               "chain_runs": 1, "compiled_runs": 1, "epochs": 300, "headline_processes": 1,
+              "limit_runs": 1,
               "demo_steps": 3},
 }
 
@@ -116,23 +118,18 @@ def group_compiled(size: dict[str, Any]) -> dict[str, g.Rows]:
     import autodiff
     if not hasattr(autodiff, "compile_grad"):
         return {}
-    import seed_compiled
     out: dict[str, g.Rows] = {}
-    times = {"autodiff compiled": [], "seed numpy": []}
-    weights = {}
-    for r in range(size["compiled_runs"]):  # paired, alternating which goes first
-        runs = [("autodiff compiled", seed_compiled.train_seed_compiled),
-                ("seed numpy", seed_compiled.train_seed_numpy)]
-        for name, train in runs[r % 2:] + runs[:r % 2]:
-            theta, seconds = train(size["epochs"])
-            times[name].append(seconds)
-            weights[name] = [w for rows in theta for row in rows for w in row]
+    times, weights = seed_trainings(size["compiled_runs"], size["epochs"])
     rows = g.summarize(times, "seed numpy")
+    limit = g.summarize(times, LIMIT)
     for name, row in rows.items():
         row["value"] = row.pop("seconds")
         row["ratio_to_numpy"] = row.pop("ratio")
+        row["ratio_to_limit"] = limit[name]["ratio"]
         row["weights"] = weights[name]
-    rows["autodiff compiled"]["note"] = "includes tracing and compiling"
+    rows["autodiff compiled"]["note"] = "compile_grad in a Python loop; includes compiling"
+    rows[FIT]["note"] = "nn.fit(..., compiled=True), progress=False: the call users make"
+    rows[LIMIT]["note"] = "hand-written straight-line floats (benchmarks/seed_by_hand.py)"
     g.merge(out, "seed_training", rows)
     g.merge(out, "seed_epoch", {"autodiff compiled": {
         "value": g.spread([t / size["epochs"] * 1e6 for t in times["autodiff compiled"]]),
@@ -140,6 +137,35 @@ def group_compiled(size: dict[str, Any]) -> dict[str, g.Rows]:
     g.merge(out, "mlp", g.mlp_rows([autodiff_engine()], *size["mlp"],
                                    extra={"autodiff compiled": compiled_mlp}))
     return out
+
+
+FIT, LIMIT = "nn.fit compiled", "hand-written limit"
+
+
+def seed_trainings(runs: int, epochs: int) -> tuple[dict[str, list[float]], dict[str, list]]:
+    """The seed's training four ways, paired: each run trains each way once, in an order
+    that rotates from run to run. Returns seconds and final weights (flat) per way."""
+    import seed_compiled as sc
+    ways = [("autodiff compiled", sc.train_seed_compiled), (FIT, sc.train_seed_fit),
+            (LIMIT, sc.train_seed_limit), ("seed numpy", sc.train_seed_numpy)]
+    for _, train in ways:  # warm up: imports, first allocations
+        train(10)
+    times: dict[str, list[float]] = {name: [] for name, _ in ways}
+    weights = {}
+    for r in range(runs):
+        for name, train in ways[r % 4:] + ways[:r % 4]:
+            theta, seconds = train(epochs)
+            times[name].append(seconds)
+            weights[name] = [w for rows in theta for row in rows for w in row]
+    return times, weights
+
+
+def group_limit(size: dict[str, Any]) -> dict[str, g.Rows]:
+    """Only the paired seed trainings, for the headline ratios (run in fresh processes)."""
+    times, _ = seed_trainings(size["limit_runs"], size["epochs"])
+    rows = g.summarize(times, LIMIT)
+    return {"seed_training": {name: {"value": row["seconds"], "ratio_to_limit": row["ratio"]}
+                              for name, row in rows.items()}}
 
 
 def compiled_mlp(samples: list) -> Any:
@@ -171,6 +197,7 @@ def compiled_mlp(samples: list) -> Any:
 
 GROUPS = {"eager": group_eager, "torch": group_torch, "compiled": group_compiled,
           "headline": group_headline,  # headline: run again after the others, see main
+          "limit": group_limit,
           "demo": demo_training.group_demo}
 
 
@@ -200,6 +227,20 @@ def headline_ratios(workloads: dict[str, g.Rows], quick: bool, processes: int
     return ratios
 
 
+def limit_ratios(workloads: dict[str, g.Rows], quick: bool, processes: int
+                 ) -> dict[str, list[float]]:
+    """The seed trainings' paired medians per process, as ratios to the hand-written
+    limit: the compiled group's, then ``processes`` more runs of the limit group."""
+    runs = [workloads] + [run_group("limit", quick) for _ in range(processes)]
+    ratios: dict[str, list[float]] = {FIT: [], "seed numpy": []}
+    for rows in runs:
+        for name, found in ratios.items():
+            row = rows.get("seed_training", {}).get(name, {})
+            if "ratio_to_limit" in row:
+                found.append(row["ratio_to_limit"]["median"])
+    return ratios
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
@@ -224,21 +265,28 @@ def main() -> None:
     if "autodiff compiled" not in workloads.get("seed_training", {}):
         notes.append("autodiff.compile_grad is not available: the compiled rows are skipped.")
     headlines = headline_ratios(workloads, args.quick, size["headline_processes"])
+    limits = limit_ratios(workloads, args.quick, size["headline_processes"])
+    scale = scaling.summary(scaling.in_processes(args.quick, size["headline_processes"] + 1))
     report.finish(workloads, notes, headlines)
+    notes += report.limit_notes(limits)
     results = {
         "command": COMMAND, "quick": args.quick, "seconds": time.perf_counter() - start,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "platform": platform.platform(),
                     "load_start": " ".join(f"{x:.2f}" for x in load_start),
                     "load_end": " ".join(f"{x:.2f}" for x in os.getloadavg())},
-        "workloads": workloads, "headline_ratios_per_process": headlines, "notes": notes}
+        "workloads": workloads, "headline_ratios_per_process": headlines,
+        "limit_ratios_per_process": limits, "scaling": scale, "notes": notes}
     print(report.text_table(results))
     for line in notes:
         print(line)
+    scaling_section = "\n".join(["## Cost per node by size", "", scaling.__doc__.split(
+        "\n\n", 1)[1].strip(), "", *scaling.table(scale), ""])
+    print(scaling_section)
     if not args.quick:
         (HERE / "results").mkdir(exist_ok=True)
         (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=1) + "\n")
-        markdown = report.markdown(results, COMMAND)
+        markdown = report.markdown(results, COMMAND) + "\n" + scaling_section
         (HERE / "results" / "latest.md").write_text(markdown + "\n")
         _update_docs(markdown)
 

@@ -23,7 +23,9 @@ import time
 from typing import Any
 
 import numpy as np
+from seed_by_hand import train_seed_by_hand
 
+import nn
 from autodiff import Value, compile_grad
 
 SEED_X = ((0.0, 0.0, 1.0), (0.0, 1.0, 1.0), (1.0, 0.0, 1.0), (1.0, 1.0, 1.0))
@@ -67,6 +69,25 @@ def train_seed_compiled(epochs: int = 60000) -> tuple[list[list[list[float]]], f
     for _ in range(epochs):
         _, grads = gradient(*theta)
         theta = list(map(operator.sub, theta, grads))  # θ ← θ − 1 · ∂E/∂θ
+    seconds = time.perf_counter() - start
+    return unflatten(theta), seconds
+
+
+def train_seed_fit(epochs: int = 60000) -> tuple[list[list[list[float]]], float]:
+    """The call users make: ``nn.fit(..., compiled=True)`` on ``MLP.from_weights`` of the
+    seed's initial Θ (its trace, compiling and checks included in the time)."""
+    start = time.perf_counter()
+    model = nn.MLP.from_weights(unflatten(seed_initial_theta()))
+    nn.fit(model, [list(x) for x in SEED_X], list(SEED_Y), epochs, lr=1.0, compiled=True,
+           progress=False, shuffle=False)
+    seconds = time.perf_counter() - start
+    return [w.tolist() for w in model.weights()], seconds
+
+
+def train_seed_limit(epochs: int = 60000) -> tuple[list[list[list[float]]], float]:
+    """The hand-written straight-line code (benchmarks/seed_by_hand.py): the limit."""
+    start = time.perf_counter()
+    theta, _ = train_seed_by_hand(seed_initial_theta(), epochs)
     seconds = time.perf_counter() - start
     return unflatten(theta), seconds
 

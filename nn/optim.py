@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 from autodiff import Value
 from autodiff.core.checks import check_nonnegative, check_positive, is_real
@@ -56,20 +57,30 @@ class SGD:
 
         All new values are computed first and checked; only then are they assigned.
         """
-        params, lr, momentum = self.parameters, self._lr, self.momentum
+        params, momentum = self.parameters, self.momentum
         grads = [p.grad for p in params]
         if not all(type(g) is float for g in grads):
             self._check_gradient_types(grads)
-        velocity = ([momentum * v + g for v, g in zip(self.velocity, grads, strict=True)]
-                    if momentum != 0.0 else None)
-        moves = grads if velocity is None else velocity
-        new = [p.data - lr * m for p, m in zip(params, moves, strict=True)]
+        update = self.update
+        steps = [update(p.data, g, v) for p, g, v in zip(params, grads, self.velocity,
+                                                          strict=True)]
+        new = [weight for weight, _ in steps]
+        velocity = [v for _, v in steps] if momentum != 0.0 else None
         if not math.isfinite(sum(new)):  # rare: then look at each (a sum may overflow)
             self._check_finite(new, velocity)
         for p, value in zip(params, new, strict=True):
             p.data = value
         if velocity is not None:
             self.velocity[:] = velocity
+
+    def update(self, weight: Any, gradient: Any, velocity: Any) -> tuple[Any, Any]:
+        """One parameter's step: ``(new weight, new velocity)``. Plain arithmetic, so the
+        same rule runs on floats (:meth:`step`) and on the code generator's symbols
+        (``fit(..., compiled=True)`` writes it into its training loop)."""
+        if self.momentum == 0.0:
+            return weight - self._lr * gradient, velocity
+        velocity = self.momentum * velocity + gradient
+        return weight - self._lr * velocity, velocity
 
     def _name(self, i: int) -> str:
         if self.module is not None:

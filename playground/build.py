@@ -26,7 +26,6 @@ PAGE = ("index.html", "playground.css", "playground.js")
 PYODIDE = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
            "pyodide-lock.json")
 VIZ = "viz.js"
-REFERENCE = ROOT / "reference" / "seed_xor.json"
 PROJECT = ("pyproject.toml", "README.md", "LICENSE", "autodiff", "nn")
 
 
@@ -80,8 +79,6 @@ def build(folder: Path, modules: Path) -> None:
     with zipfile.ZipFile(folder / "autodiff_playground.zip", "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted((HERE / "autodiff_playground").glob("*.py")):
             z.write(path, f"autodiff_playground/{path.name}")
-        if REFERENCE.is_file():  # where nn does not ship the seed's numbers yet
-            z.write(REFERENCE, "autodiff_playground/seed_xor.json")
     versions = json.loads((modules / ".package-lock.json").read_text())["packages"]
     manifest = {"wheels": [f"wheels/{n}" for n in names],
                 "code": "autodiff_playground.zip",

@@ -103,7 +103,7 @@ def compiled_grad(x0, x1):
     try:
         # forward: one line per op node, in the order f made them
         t0 = x0 * x1  # mul: u × v
-        t1 = sigmoid(t0)  # sigmoid: σ(u) = 1/(1 + e^−u)
+        t1 = 1.0 / (1.0 + exp(-t0)) if t0 >= 0.0 else (e := exp(t0)) / (1.0 + e)  # sigmoid
         t2 = log(x0)  # log: ln u
         t3 = t1 + t2  # add: u + v
         # an inf or nan (in the inputs, or from + − × ÷ ^): the eager engine decides

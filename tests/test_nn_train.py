@@ -216,23 +216,6 @@ def test_progress_bar_shows_the_loss(capsys):
     assert "loss Σ½(a−y)²=" in err and "3/3" in err  # named: the seed's E, not its Error:
 
 
-def test_a_compiled_step_refuses_data_other_than_the_traced_batch():
-    from nn.train import compiled_gradient_step
-
-    X = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
-    Y = [0.0, 1.0, 1.0]
-    model = nn.MLP(2, [2, 1], seed=0)
-    step = compiled_gradient_step(model, nn.half_squared_error, X, Y)
-    loss, _ = step([X[i] for i in range(3)], list(Y))  # the traced batch, row by row: fine
-    assert loss == pytest.approx(nn.half_squared_error([model(x) for x in X], Y).data)
-    with pytest.raises(ValueError, match=r"xs\[1\] differs from the traced batch"):
-        step([X[0], [1.0, 0.25], X[2]], Y)
-    with pytest.raises(ValueError, match=r"ys\[2\] differs from the traced batch"):
-        step(X, [0.0, 1.0, 0.0])
-    with pytest.raises(ValueError, match="full batch of 3 samples, got 2 samples and 2 targets"):
-        step(X[:2], Y[:2])
-
-
 @pytest.mark.parametrize("compiled", [False, True])
 @pytest.mark.parametrize("returned", [0.5, None, [Value(1.0)], "loss", np.float64(0.5)])
 def test_a_loss_that_returns_no_value_is_a_type_error_naming_it(compiled, returned):

@@ -27,9 +27,6 @@ import pytest
 import nn
 from autodiff import Value, explain, save_frames
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "playground"))
-from autodiff_playground import page as page_module
-
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -164,7 +161,7 @@ def _frames(text: str, **values: float) -> list[dict]:
 
 def _seed_deltas(epochs: int) -> list[list[list[str]]]:
     """δ(1), δ(2) per sample on the CPython engine after ``epochs`` epochs, as printed."""
-    reference = page_module.seed_reference()
+    reference = nn.seed_reference()
     model = nn.MLP.from_weights(reference["initial_theta"])
     optimizer = nn.SGD(model, reference["learning_rate"])
     for _ in range(epochs):

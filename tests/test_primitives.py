@@ -167,6 +167,8 @@ def test_compile_grad_refuses_a_graph_with_a_primitive_by_name():
         x = ad.Value(0.5)
         with pytest.raises(TypeError, match="softplus"):
             ad.compile_graph(softplus(x), [x])
+        with pytest.raises(TypeError, match=r"compile_training: .* uses 'softplus'"):
+            ad.compile_training(softplus(x), [x], lambda *args: None)
 
 
 def test_unregister_removes_every_variant_and_its_steps():

@@ -16,7 +16,7 @@ from ..core.errors import DomainError, GradientOverflowError
 from ..core.graph import checked_partial, creation_order
 from ..core.ops import ALL_OPS, FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
 from ..core.value import Value
-from .symbols import SYMBOL_MATH, Sym, constant, is_integral, name
+from .symbols import SYMBOL_MATH, Sym, constant, inline, is_integral, name
 from .symbols import contribution as local_contribution
 
 # Forward functions that are Python operators run on symbols (and print inline).
@@ -29,12 +29,16 @@ _TESTS_PER_LINE = 3
 
 def forward_expression(op: Op, args: list[Sym]) -> Sym:
     """The expression for ``op.forward(*args)``: the op table's own forward, run on the
-    symbols when it is a Python operator, else called by name. Two checked forwards are
+    symbols when it is a Python operator, written inline when the table gives it as one
+    expression (σ), else called by name. Two checked forwards are
     written as their operator when that can only fail by raising (and a failure is then
     replayed on the engine for its error): division, whose check is b ≠ 0, and a power
     with a constant whole exponent, which cannot leave the reals."""
     if op.forward in OPERATOR_FORWARDS:
         return op.forward(*args)
+    expression = getattr(op.forward, "expression", None)
+    if expression is not None:  # written as one expression in the op table: inline
+        return inline(expression, dict(zip(OPERAND_NAMES, args, strict=False)))
     if op.name == "div":
         return args[0] / args[1]
     if op.name == "pow" and is_integral(args[1]):
@@ -105,7 +109,9 @@ class _Generator:
             if not value.is_atom:
                 target = self.new_name()
                 self.own_name[id(node)] = target
-                value = self.emit(target, value, f"{op.name}: {op.formula}")
+                written_out = getattr(op.forward, "expression", None) is not None
+                value = self.emit(target, value, op.name if written_out else
+                                  f"{op.name}: {op.formula}")
                 if op.kind != UNARY:
                     self.checked[target] = None
                     # inf or nan in an operand of + − × (or a numerator) carries into

@@ -18,6 +18,7 @@ parentheses), so generated code rounds the same way as the rule run on floats.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
@@ -26,7 +27,7 @@ from ..core.checks import is_real
 from ..core.ops import FLOAT_MATH, scaled_pow_taken_as_zero
 
 # Python's binding strengths, weakest first (only the ones generated code uses).
-SUM, PRODUCT, UNARY_MINUS, POWER, ATOM = range(5)
+CONDITIONAL, SUM, PRODUCT, UNARY_MINUS, POWER, ATOM = range(-1, 5)
 
 
 class Sym:
@@ -149,6 +150,17 @@ def constant(value: float) -> Sym:
     if math.copysign(1.0, value) < 0:
         return Sym(f"-{text}", UNARY_MINUS, value)
     return Sym(text, ATOM, value)
+
+
+def inline(expression: str, operands: dict[str, Sym]) -> Sym:
+    """A forward written as one Python expression (``fn.expression`` in the op table) with
+    each operand name (``u``) replaced by its symbol's text, parenthesised unless atomic.
+    It binds as weakly as a conditional expression does (``a if c else b``)."""
+    def operand(match: re.Match[str]) -> str:
+        return _wrap(operands[match.group(0)], ATOM)
+
+    pattern = r"\b(" + "|".join(map(re.escape, operands)) + r")\b"
+    return Sym(re.sub(pattern, operand, expression), CONDITIONAL)
 
 
 def as_sym(x: Any) -> Sym:

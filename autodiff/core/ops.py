@@ -114,12 +114,19 @@ def _sqrt(u: float) -> float:
     return math.sqrt(u)
 
 
-def _sigmoid(u: float) -> float:
-    # Never evaluates exp of a positive number, so it cannot overflow for any finite u.
-    if u >= 0:
-        return 1.0 / (1.0 + math.exp(-u))
-    e = math.exp(u)
-    return e / (1.0 + e)
+def _from_expression(name: str, text: str) -> Callable[[float], float]:
+    """A forward written as one Python expression in ``u``: made here into the function
+    the engine calls on floats, and written inline, as ``expression``, by the code
+    generator (so compiled code calls no function for it, and it is still written once)."""
+    forward = eval(compile(f"lambda u: {text}", f"<op table: {name}>", "eval"),
+                   {"__builtins__": {}, "exp": math.exp})
+    forward.expression = text
+    return forward
+
+
+# Never evaluates exp of a positive number, so it cannot overflow for any finite u.
+_sigmoid = _from_expression(
+    "sigmoid", "1.0 / (1.0 + exp(-u)) if u >= 0.0 else (e := exp(u)) / (1.0 + e)")
 
 
 # --- math namespaces the rules run on ---------------------------------------------

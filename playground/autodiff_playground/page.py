@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from .dot import use_renderer
@@ -29,24 +28,12 @@ def network() -> Any:
     """The seed's network, made on first use (importing nn takes a moment)."""
     global _network
     if _network is None:
+        import nn
+
         from .network import SeedNetwork
 
-        _network = SeedNetwork(seed_reference())
+        _network = SeedNetwork(nn.seed_reference())
     return _network
-
-
-def seed_reference() -> dict[str, Any]:
-    """The seed's reference numbers: ``nn.seed_reference()`` where nn ships them, else the
-    copy of the repository's ``reference/seed_xor.json`` that the build puts beside the code."""
-    import nn
-
-    if hasattr(nn, "seed_reference"):
-        return nn.seed_reference()
-    here = Path(__file__).resolve().parent
-    for path in (here / "seed_xor.json", here.parents[1] / "reference" / "seed_xor.json"):
-        if path.is_file():
-            return json.loads(path.read_text(encoding="utf-8"))
-    raise FileNotFoundError("the seed's reference numbers (seed_xor.json) are missing")
 
 
 def network_view(step_by: str = "layer") -> dict[str, Any]:
