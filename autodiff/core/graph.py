@@ -31,6 +31,17 @@ rule_counters: ContextVar[tuple[Counter[str], ...]] = ContextVar("autodiff_rule_
 rule_on_values: ContextVar[str] = ContextVar("autodiff_rule_on_values", default="")
 
 
+def float_outside_rules(value: Any) -> float:
+    """``float(value)``, refused inside a rule running on Values (see ``rule_on_values``)."""
+    running = rule_on_values.get()
+    if running:
+        raise TypeError(
+            f"{running}: a derivative rule turned a Value into a float (math.exp(u), "
+            "float(u)...), which would make its own derivative silently 0: on Values "
+            "(higher order) a rule must use m.exp, m.log, m.sin, m.cos and arithmetic")
+    return value.data
+
+
 def creation_order(*outputs: Any) -> list[Any]:
     """Every node reachable from ``outputs``, oldest first (a topological order: a node is
     made after its operands). An explicit stack, not recursion: a chain of a million

@@ -13,7 +13,7 @@ from typing import Any
 from . import operators
 from .backward import backward
 from .checks import is_real
-from .graph import creation_order, rule_on_values
+from .graph import creation_order, float_outside_rules
 from .operators import ValueOperators
 from .ops import UNARY, variant
 from .tape import creation_counter
@@ -100,13 +100,7 @@ class Value(ValueOperators):
         return f"Value(data={self.data!r}, grad={self.grad!r}{label}{op})"
 
     def __float__(self) -> float:
-        running = rule_on_values.get()
-        if running:
-            raise TypeError(
-                f"{running}: a derivative rule turned a Value into a float (math.exp(u), "
-                "float(u)...), which would make its own derivative silently 0: on Values "
-                "(higher order) a rule must use m.exp, m.log, m.sin, m.cos and arithmetic")
-        return self.data
+        return float_outside_rules(self)
 
     def __bool__(self) -> bool:
         raise TypeError("the truth value of a Value is ambiguous; compare v.data instead")
