@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from strategies import live_partials  # noqa: E402
+from test_primitives import CASES  # noqa: E402
 
 from autodiff.core.ops import CONST_LEFT_OPS, CONST_RIGHT_OPS, OPS  # noqa: E402
 
@@ -31,7 +32,8 @@ TEST_FILES = ["test_ops.py", "test_backward.py", "test_functional.py", "test_gra
               "test_errors.py", "test_value.py", "test_engine_source.py"]
 SYNC_TEST = "tests/test_engine_source.py::test_the_file_on_disk_is_what_the_table_generates"
 TABLES = {"ops": "OPS", "right": "CONST_RIGHT_OPS", "left": "CONST_LEFT_OPS"}
-SHOWN = {"ops": "{}", "right": "{}[x∘c]", "left": "{}[c∘x]"}
+SHOWN = {"ops": "{}", "right": "{}[x∘c]", "left": "{}[c∘x]", "user": "primitive {}"}
+USER_TEST_FILES = ("test_primitives.py",)  # what must catch a user primitive's broken rule
 FACTORS = {"scale": 1.001, "flip": -1.0}
 GENERATE = "tools/engine_source.py"
 
@@ -41,12 +43,23 @@ def mutants() -> list[str]:
     return [f"{table}:{name}:{i}:{how}"
             for table, ops in {"ops": OPS, "right": CONST_RIGHT_OPS,
                                "left": CONST_LEFT_OPS}.items()
-            for name, op in ops.items() for i in live_partials(op) for how in FACTORS]
+            for name, op in ops.items() for i in live_partials(op) for how in FACTORS] + [
+        f"user:{name}:{i}:{how}" for name, (_, partials, _, _) in CASES.items()
+        for i in range(len(partials)) for how in FACTORS]
 
 
 def broken_rule(spec: str) -> str:
     """Python appended to the copy's ops.py: one rule of one Op, times a factor."""
     table, name, index, how = spec.split(":")
+    if table == "user":  # appended to primitives.py: the tests' primitive gets the broken rule
+        return (f"\n\n# --- mutant {spec} (make mutate) ---\n"
+                f"_define = primitive\n\n\n"
+                f"def primitive(name, forward, partials, formulas=None):\n"
+                f"    if name == {name!r}:\n"
+                f"        partials = list(partials)\n"
+                f"        rule = partials[{index}]\n"
+                f"        partials[{index}] = lambda *args: rule(*args) * {FACTORS[how]!r}\n"
+                f"    return _define(name, forward, partials, formulas)\n")
     return (f"\n\n# --- mutant {spec} (make mutate) ---\n"
             f"_op = {TABLES[table]}[{name!r}]\n"
             f"_rule = _op.partials[{index}]\n"
@@ -65,7 +78,8 @@ def scratch_copy(spec: str) -> Path:
     shutil.copytree(ROOT / "tools", folder / "tools", ignore=ignore)
     shutil.copy(ROOT / "pyproject.toml", folder / "pyproject.toml")
     if spec:
-        with open(folder / "autodiff" / "core" / "ops.py", "a", encoding="utf-8") as ops:
+        target = "primitives.py" if spec.startswith("user:") else "ops.py"
+        with open(folder / "autodiff" / "core" / target, "a", encoding="utf-8") as ops:
             ops.write(broken_rule(spec))
         subprocess.run([sys.executable, GENERATE], cwd=folder, check=True,
                        capture_output=True)
@@ -107,7 +121,8 @@ def main(files: tuple[str, ...]) -> int:
         return 2
     specs = mutants()
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        results = list(pool.map(lambda spec: run(spec, files), specs))
+        results = list(pool.map(lambda spec: run(
+            spec, USER_TEST_FILES if spec.startswith("user:") else files), specs))
     print(f"{'mutant':<26} {'caught':<7} {'seconds':>7}  first failing test")
     for spec, caught, test, seconds in results:
         print(f"{describe(spec):<26} {'yes' if caught else 'NO':<7} {seconds:7.1f}  {test}")
