@@ -268,3 +268,13 @@ def test_a_rule_that_drops_the_value_is_refused_at_higher_order_never_silently_z
         with pytest.raises(TypeError, match=r"must use m\.exp"):
             ad.gradients(exp2(x), [x], create_graph=True)
     assert float(x) == 0.5  # only inside a rule
+
+
+def test_a_straight_through_estimator_passes_the_gradient_through():
+    with ad.primitive("round_ste", round, [lambda m, u, out: 1.0]) as round_ste:
+        w = ad.Value(0.9)
+        loss = (round_ste(w * 3.0) - 2.0) ** 2
+        loss.backward()
+        assert (loss.data, w.grad) == (1.0, 6.0)
+        assert ad.hvp(lambda u: round_ste(u) * u, (0.9,), (1.0,)) == (2.0,)
+        assert not ad.gradcheck(lambda u: round_ste(u), 0.9)
