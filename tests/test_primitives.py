@@ -3,6 +3,7 @@
 import copy
 import math
 import pickle
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -278,3 +279,15 @@ def test_a_straight_through_estimator_passes_the_gradient_through():
         assert (loss.data, w.grad) == (1.0, 6.0)
         assert ad.hvp(lambda u: round_ste(u) * u, (0.9,), (1.0,)) == (2.0,)
         assert not ad.gradcheck(lambda u: round_ste(u), 0.9)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+def test_drawings_and_the_step_through_page_show_the_primitive_and_its_formulas(tmp_path):
+    with ad.primitive("hypot", math.hypot, [hypot_u, hypot_v], CASES["hypot"][2]) as hypot:
+        x, y = ad.Value(3.0, "x"), ad.Value(4.0, "y")
+        out = hypot(x, y) * hypot(x, 2.0)
+        out.backward()
+        svg = ad.draw(out).svg()
+        assert "hypot(x, y)" in svg and "hypot 2" in svg and "√(u² + v²)" in svg
+        page = ad.save_frames(ad.explain(out), tmp_path / "frames").read_text(encoding="utf-8")
+        assert "hypot" in page and "v/out" in page
