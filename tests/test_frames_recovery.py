@@ -14,7 +14,7 @@ import pytest
 
 from autodiff import Value, explain, save_frames
 from autodiff.render import folder_writes
-from autodiff.render.frames import PLACEHOLDER
+from autodiff.render.frames import BEING_WRITTEN_PAGE
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
 
@@ -55,8 +55,8 @@ def new_run():
 def page_frames(folder):
     """The frames the page refers to: each exists and belongs to the page's own run."""
     page = (folder / "index.html").read_text(encoding="utf-8")
-    if page == PLACEHOLDER:
-        return "placeholder"
+    if page == BEING_WRITTEN_PAGE:
+        return "being written"
     files = re.findall(r'"file": "(step-\d+\.svg)"', page)
     for name in files:
         assert f"step 1 of {len(files)}" in (folder / files[0]).read_text(encoding="utf-8")
@@ -80,14 +80,14 @@ def assert_clean(folder, frames):
 
 
 @needs_dot
-@pytest.mark.parametrize("kill_at", range(7))  # the journal, placeholder, manifest, 2 frames,
+@pytest.mark.parametrize("kill_at", range(7))  # journal, "being written", manifest, 2 frames,
 def test_a_save_killed_between_renames_is_recovered(tmp_path, kill_at):  # page, (none)
     folder = prepare(tmp_path)
     done = subprocess.run([sys.executable, "-c", KILLER, str(folder), str(kill_at)],
                           timeout=120, capture_output=True)
     assert done.returncode == (-signal.SIGKILL if kill_at < 6 else 0), done.stderr
-    shown = page_frames(folder)  # never a mix: old page, the placeholder or the new page
-    assert shown == (4 if kill_at <= 1 else "placeholder" if kill_at < 6 else 2)
+    shown = page_frames(folder)  # never a mix: old page, the "being written" page or the new page
+    assert shown == (4 if kill_at <= 1 else "being written" if kill_at < 6 else 2)
     assert (folder / "notes.txt").read_text() == "mine"
     # The next save finishes or rolls back, then writes: a clean folder, leftovers gone.
     save_frames(new_run(), folder)

@@ -1,6 +1,6 @@
 """Atomic writes of several files into one folder, recoverable after a kill.
 
-A write puts every new file under a temporary name first (``.NAME.XXXX.tmp``, flushed to
+A write puts every new file under a temporary name first (``.NAME.<random>.tmp``, flushed to
 disk), then records the renames it is about to do in a journal (itself written
 atomically), does them in order, removes the files it replaces for good, and deletes the
 journal. Killed at any point (SIGKILL, a power cut), the folder holds either no journal,

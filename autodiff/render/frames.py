@@ -49,10 +49,10 @@ if TYPE_CHECKING:
 FRAME_NAME = re.compile(r"step-\d+\.svg")
 MANIFEST = "frames-manifest.json"
 OWNED = re.compile(r"step-\d+\.svg|index\.html|frames-manifest\.json")  # what it may replace
-PLACEHOLDER = ("<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
-               "content=\"2\"><title>being written</title><p>This step-through page is being "
-               "written and reloads in a moment. If it stays, an earlier save was stopped: "
-               "save_frames into this folder again finishes it.</p>\n")
+BEING_WRITTEN_PAGE = ("<!doctype html><meta charset=\"utf-8\"><meta http-equiv=\"refresh\" "
+                      "content=\"2\"><title>being written</title><p>This step-through page "
+                      "is being written and reloads in a moment. If it stays, an earlier save "
+                      "was stopped: save_frames into this folder again finishes it.</p>\n")
 WRITER = "autodiff.save_frames"
 OP_HEADER = ["input", "local derivative (op table)", "local", "× upstream", "= contribution",
              "input's grad so far"]
@@ -172,14 +172,15 @@ def _op_frames(explanation: Explanation, groups: tuple[GroupedStep, ...], sheet:
 def _write(folder: Path, names: list[str], frames: Iterable[tuple[str, dict[str, Any]]],
            title: str, size: list[float], legend: list[list[str]], stale: list[str]) -> None:
     """Every frame, the manifest and ``index.html``, each through a temporary file, then
-    one journaled commit (``folder_writes``): a placeholder goes in ``index.html``'s place
+    one journaled commit (``folder_writes``): a "being written" page goes in ``index.html``'s place
     first and the new page last, and the ``stale`` frames of an earlier run are removed."""
     records: list[dict[str, Any]] = []
     pending: list[tuple[Path, str]] = []
     folder.mkdir(parents=True, exist_ok=True)
     try:
         if (folder / "index.html").exists():
-            pending.append((write_temporary(folder, "index.html", PLACEHOLDER), "index.html"))
+            waiting = write_temporary(folder, "index.html", BEING_WRITTEN_PAGE)
+            pending.append((waiting, "index.html"))
         listed = json.dumps({"writer": WRITER, "files": [*names, *stale]}, indent=1)
         pending.append((write_temporary(folder, MANIFEST, listed), MANIFEST))
         for (svg, record), name in zip(frames, names, strict=True):
@@ -190,7 +191,7 @@ def _write(folder: Path, names: list[str], frames: Iterable[tuple[str, dict[str,
     except BaseException:
         discard([t for t, _ in pending])
         raise
-    commit(folder, pending, stale, OWNED)  # the placeholder, manifest, frames, index.html
+    commit(folder, pending, stale, OWNED)  # the "being written" page, manifest, frames, index.html
 
 
 def _earlier_run(folder: Path, names: list[str]) -> set[str]:
