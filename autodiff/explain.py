@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from .core.backward import as_raised, reverse_sweep
+from .core.backward import as_raised, every_op, reverse_sweep
 from .core.checks import is_real
 from .core.graph import checked_partial, creation_order, value_operands
-from .core.ops import OPERAND_NAMES, UNARY, Op, table_variants
+from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
 from .labels import NodeNames
 from .text import counted, markdown_cell, number, one_line
@@ -246,6 +246,6 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
         record(node, upstream, False)
 
     nodes = [node for node in reversed(order) if node._op is not None]
-    reverse_sweep(nodes, dict.fromkeys(table_variants(), send), received, idle, as_raised)
+    reverse_sweep(nodes, every_op(send), received, idle, as_raised)
     return Explanation(output, seed, order, steps)
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from ..core.backward import as_raised, reverse_sweep
+from ..core.backward import as_raised, every_op, reverse_sweep
 from ..core.errors import DomainError, GradientOverflowError
 from ..core.graph import checked_partial, creation_order
-from ..core.ops import ALL_OPS, FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
+from ..core.ops import FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
 from ..core.value import Value
 from .symbols import SYMBOL_MATH, Sym, constant, inline, is_integral, name
 from .symbols import contribution as local_contribution
@@ -142,7 +142,7 @@ class _Generator:
             self.grads[id(self.output)] = constant(1.0)
             self.sources[id(self.output)] = ["the output"]
         nodes = [node for node in reversed(self.order) if node._op is not None]
-        reverse_sweep(nodes, dict.fromkeys(ALL_OPS, self.send), self.grads, self.idle,
+        reverse_sweep(nodes, every_op(self.send), self.grads, self.idle,
                       as_raised)
         grads = {}
         for i, v in enumerate(self.inputs):

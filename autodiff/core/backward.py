@@ -21,6 +21,7 @@ sequential order.
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
@@ -58,6 +59,12 @@ def reverse_sweep(nodes: Iterable[Any], steps: Mapping[Any, NodeStep],
             steps[node._op](node, g)  # STEPS maps each op to its step: OP_mul → mul_backward
         except (ArithmeticError, ValueError) as exc:
             raise failed(node, exc) from None
+
+
+def every_op(step: NodeStep) -> Mapping[Any, NodeStep]:
+    """``steps`` for a reader of :func:`reverse_sweep` whose one step serves every op,
+    built-in or user-defined (``autodiff.primitive``)."""
+    return defaultdict(lambda: step)
 
 
 def as_raised(node: Any, exc: Exception) -> Exception:

@@ -32,7 +32,7 @@ OPERAND_NAMES = ("u", "v")  # how rules, formulas, explain and drawings name the
 
 __all__ = ["BINARY", "CONST_LEFT", "CONST_LEFT_OPS", "CONST_RIGHT", "CONST_RIGHT_OPS",
            "FLOAT_MATH", "OPERAND_NAMES", "OPS", "SINGULAR_OPS", "UNARY", "Op",
-           "log_scaled_taken_as_zero", "scaled_pow_taken_as_zero", "table_variants", "variant"]
+           "log_scaled_taken_as_zero", "scaled_pow_taken_as_zero", "variant"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -228,12 +228,8 @@ CONST_RIGHT_OPS = {name: op.with_constant(CONST_RIGHT) for name, op in OPS.items
                    if op.kind == BINARY}
 CONST_LEFT_OPS = {name: op.with_constant(CONST_LEFT) for name, op in OPS.items()
                   if op.kind == BINARY}
+# The built-in op variants (the generated engine's); autodiff.primitive adds its own to the
+# tables above, not here.
 ALL_OPS: tuple[Op, ...] = tuple(op for table in (OPS, CONST_RIGHT_OPS, CONST_LEFT_OPS)
                                 for op in table.values())
 
-
-def table_variants() -> tuple[Op, ...]:
-    """Every op variant in the table now: ``ALL_OPS`` and the user-defined primitives'
-    (:mod:`autodiff.core.primitives` adds those to ``OPS`` and the constant-operand tables)."""
-    return tuple(op for table in (OPS, CONST_RIGHT_OPS, CONST_LEFT_OPS)
-                 for op in tuple(table.values()))

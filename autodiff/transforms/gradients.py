@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from ..core import tape as _tape
-from ..core.backward import as_raised, reverse_sweep
+from ..core.backward import as_raised, every_op, reverse_sweep
 from ..core.errors import check_contribution
 from ..core.graph import check_at_zero_gradient, checked_partial, creation_order, value_operands
 from ..core.ops import (
@@ -25,7 +25,6 @@ from ..core.ops import (
     _pow,
     log_scaled_taken_as_zero,
     scaled_pow_taken_as_zero,
-    table_variants,
 )
 from ..core.value import Value
 from .nesting import refuse_floats_inside
@@ -143,7 +142,7 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
 
     nodes = [node for node in reversed(order) if node._op is not None and id(node) in leads]
     with (_tape.enable_grad() if create_graph else _tape.no_grad()):
-        reverse_sweep(nodes, dict.fromkeys(table_variants(), send), grads,
+        reverse_sweep(nodes, every_op(send), grads,
                       lambda node, g: check_at_zero_gradient(node, leads, False), as_raised)
     results = []
     for v in inputs:
