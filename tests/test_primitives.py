@@ -161,17 +161,6 @@ def test_gradcheck_fails_for_a_wrong_rule_and_names_the_input():
         assert str(report).split("\n")[-1].split()[0] == "x" and str(report).endswith("NO")
 
 
-def test_compile_grad_refuses_a_graph_with_a_primitive_by_name():
-    with ad.primitive("softplus", _softplus, [softplus_rule]) as softplus:
-        with pytest.raises(TypeError, match="softplus"):
-            ad.compile_grad(lambda x: softplus(x) * x, 1)
-        x = ad.Value(0.5)
-        with pytest.raises(TypeError, match="softplus"):
-            ad.compile_graph(softplus(x), [x])
-        with pytest.raises(TypeError, match=r"compile_training: .* uses 'softplus'"):
-            ad.compile_training(softplus(x), [x], lambda *args: None)
-
-
 def test_unregister_removes_every_variant_and_its_steps():
     before = (dict(OPS), dict(CONST_RIGHT_OPS), dict(CONST_LEFT_OPS), dict(STEPS))
     with ad.primitive("hypot", math.hypot, [hypot_u, hypot_v]) as p:

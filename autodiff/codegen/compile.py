@@ -19,11 +19,12 @@ from typing import Any, Protocol
 from ..core.checks import is_integer, is_real
 from ..core.graph import creation_order
 from ..core.ops import FLOAT_MATH, UNARY, Op
-from ..core.primitives import refuse_primitives
+from ..core.primitives import Primitive, is_primitive
 from ..core.tape import enable_grad, no_grad
 from ..core.value import Value
 from ..transforms.gradients import gradients
 from ..transforms.nesting import TRACING, evaluating, outside
+from .calls import call_functions, primitive_calls
 from .emit import OPERATOR_FORWARDS, forward_name, generate_source
 
 _FILENAME = "<autodiff.compile_grad>"
@@ -102,7 +103,6 @@ def compile_graph(output: Value | float, inputs: Sequence[Value],
 
 def _compile(inputs: list[Value], output: Any, aux: list[Any] | None,
              order: list[Value]) -> CompiledGrad:
-    refuse_primitives(order, "compile_grad/compile_graph")
     source = generate_source(inputs, output, aux, order)
     namespace = _namespace(order, inputs, output, aux)
     exec(compile(source, _FILENAME, "exec"), namespace)
@@ -232,6 +232,8 @@ def _creation_order(roots: list[Any]) -> list[Value]:
 
 def _apply(op: Op, operands: list[Any]) -> Value:
     """``op`` on Values (and numbers) through the engine, with all of its checks."""
+    if is_primitive(op):
+        return Primitive(op.base or op)(*operands)
     if op.kind == UNARY:
         return getattr(operands[0], op.methods[0])()
     left, right = operands
@@ -309,6 +311,8 @@ def _namespace(order: list[Value], inputs: list[Value], output: Any, aux: list[A
         "type": type, "float": float, "real_arguments": _real_arguments}
     namespace.update(vars(FLOAT_MATH))
     for node in order:
-        if node._op is not None and node._op.forward not in OPERATOR_FORWARDS:
+        if node._op is not None and node._op.forward not in OPERATOR_FORWARDS and not (
+                is_primitive(node._op)):
             namespace[forward_name(node._op)] = node._op.forward
+    namespace.update(call_functions(primitive_calls(node._op for node in order)))
     return namespace

@@ -16,6 +16,7 @@ from ..core.errors import DomainError, GradientOverflowError
 from ..core.graph import checked_partial, creation_order
 from ..core.ops import FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
 from ..core.value import Value
+from .calls import primitive_calls
 from .symbols import SYMBOL_MATH, Sym, constant, inline, is_integral, name
 from .symbols import contribution as local_contribution
 
@@ -81,6 +82,8 @@ class _Generator:
         # them whose check a later result takes care of.
         self.checked: dict[str, None] = {f"x{i}": None for i in range(len(inputs))}
         self.covered: set[str] = set()
+        # The user primitives (autodiff.primitive) of the graph, called by name.
+        self.calls = primitive_calls(node._op for node in order)
 
     def new_name(self) -> str:
         self.count += 1
@@ -105,14 +108,14 @@ class _Generator:
             if all(a.const is not None for a in args):
                 value = constant(node.data)  # a constant subexpression: evaluated already
             else:
-                value = forward_expression(op, args)
+                value = self.forward_expression(op, args)
             if not value.is_atom:
                 target = self.new_name()
                 self.own_name[id(node)] = target
                 written_out = getattr(op.forward, "expression", None) is not None
                 value = self.emit(target, value, op.name if written_out else
                                   f"{op.name}: {op.formula}")
-                if op.kind != UNARY:
+                if op.kind != UNARY or op.name in self.calls:  # a user's forward may be inf
                     self.checked[target] = None
                     # inf or nan in an operand of + − × (or a numerator) carries into
                     # this result, which is checked: the operand needs no check of its own.
@@ -122,6 +125,22 @@ class _Generator:
             elif op.kind != UNARY:  # folded (x + 0, x · 1, x · 0): the engine checks x + 0
                 self.checked.update((a.text, None) for a in args if a.const is None)
             self.sym[id(node)] = value
+
+    def forward_expression(self, op: Op, args: list[Sym]) -> Sym:
+        """:func:`forward_expression`, or the call of a user primitive's forward by name."""
+        call = self.calls.get(op.name)
+        if call is None:
+            return forward_expression(op, args)
+        return Sym(f"{call.forward}({', '.join(a.text for a in args)})")
+
+    def local_contribution(self, op: Op, i: int, grad: Sym, args: list[Sym], out: Sym
+                           ) -> Sym:
+        """``grad × ∂out/∂operand i``: the op table's rule run on symbols, or, for a user
+        primitive, its rule called by name on the operands and ``out``."""
+        call = self.calls.get(op.name)
+        if call is None:
+            return local_contribution(op, i, grad, args, out)
+        return grad * Sym(f"{call.partials[i]}({', '.join(a.text for a in [*args, out])})")
 
     # --- reverse -----------------------------------------------------------------------
     def live(self, x: Any) -> bool:
@@ -213,7 +232,7 @@ class _Generator:
         for i, parent in enumerate(node.operands):
             if not self.live(parent):
                 continue
-            contribution = local_contribution(op, i, grad, args, out)
+            contribution = self.local_contribution(op, i, grad, args, out)
             if contribution.is_const(0.0):
                 continue
             rule = f"∂/∂{OPERAND_NAMES[i]} = {op.derivative_formulas[i]}"

@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from ..core.graph import creation_order
-from ..core.primitives import refuse_primitives
 from ..core.value import Value
 from .compile import _namespace
 from .emit import _Generator, _plus_zero
@@ -69,7 +68,6 @@ def compile_training(loss: Value, params: Sequence[Value], update: UpdateRule,
     """
     params, aux = list(params), list(aux)
     order = creation_order(*(v for v in (loss, *aux) if isinstance(v, Value)))
-    refuse_primitives(order, "compile_training")
     source = training_source(params, loss, aux, order, update, signed_zero_gradients)
     namespace = _namespace(order, params, loss, aux)
     namespace.update(range=range, KeyboardInterrupt=KeyboardInterrupt)

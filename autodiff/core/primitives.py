@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import keyword
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
@@ -29,7 +30,7 @@ from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 from .value import Value
 
-__all__ = ["Primitive", "primitive", "refuse_primitives"]
+__all__ = ["Primitive", "is_primitive", "primitive"]
 
 _LOCK = threading.Lock()
 # Names a primitive may not take: the built-in ops and their variants' names.
@@ -148,8 +149,9 @@ def _accepts(fn: Callable[..., Any], count: int) -> bool:
 def _check_name(name: Any) -> str:
     if not isinstance(name, str):
         raise TypeError(f"a primitive's name must be a str, got {type(name).__name__}")
-    if not name.isidentifier():
-        raise ValueError(f"a primitive's name must be a Python identifier, got {name!r}")
+    if not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"a primitive's name must be a Python identifier (not a keyword), "
+                         f"got {name!r}")
     if name in _RESERVED:
         raise ValueError(f"{name!r} is a built-in op of the table: choose another name")
     return name
@@ -224,11 +226,6 @@ def primitive(name: str, forward: Callable[..., float],
     return Primitive(op)
 
 
-def refuse_primitives(nodes: Iterable[Any], who: str) -> None:
-    """A TypeError naming the first user primitive among ``nodes``' ops, for a pass that
-    does not support them yet."""
-    for node in nodes:
-        op = node._op
-        if op is not None and op.variant_name not in _RESERVED:
-            raise TypeError(f"{who}: user-defined primitives are not supported yet, and the "
-                            f"graph uses {op.name!r}; use autodiff.value_and_grad instead")
+def is_primitive(op: Op) -> bool:
+    """Is ``op`` (or the binary op it is a variant of) user-defined, not a built-in?"""
+    return op.variant_name not in _RESERVED
