@@ -21,7 +21,7 @@ from .core.errors import DomainError, GradientOverflowError
 from .core.graph import creation_order
 from .core.memory import gc_paused
 from .core.ops import OPS, Op
-from .core.primitives import Primitive, primitive
+from .core.primitives import Primitive, custom_derivative, primitive
 from .core.tape import enable_grad, no_grad
 from .core.value import Value
 from .explain import Contribution, Explanation, Step, explain
@@ -45,7 +45,8 @@ __all__ = [
     "ForwardExplanation", "GradcheckReport", "GradientOverflowError", "GroupedStep", "Jacobian",
     "LabelParts", "NetworkDrawing", "NetworkStep", "Op", "Primitive", "Step", "Value",
     "backward_passes", "compile_grad", "compile_graph", "compile_training", "count_rules",
-    "creation_order", "draw", "draw_network", "enable_grad", "explain", "explain_forward",
+    "creation_order", "custom_derivative", "draw", "draw_network", "enable_grad", "explain",
+    "explain_forward",
     "forward_tangents", "gc_paused", "grad", "gradcheck", "gradients", "group_steps", "hvp",
     "jacobian", "jvp", "network_steps", "no_grad", "parse_label", "primitive", "save_frames",
     "value_and_grad", "vjp", "zero_grad",

@@ -157,3 +157,14 @@ def test_errors_are_the_eager_engines_and_name_the_primitive():
             found = compiled(g, (x,))
             assert found == eager(f, (x,))
             assert issubclass(found[0], error) and re.search(r"\b(mylog|odd)\b", found[1])
+
+
+def test_formula_texts_stay_in_one_comment_line():
+    texts = ("u\nimport os\r\nos.remove('x')", "1\x0c\u2028raise SystemExit")
+    with ad.primitive("plain", lambda u: u, [lambda m, u, out: 1.0], texts) as plain:
+        g = ad.compile_grad(lambda x: plain(x) * x, 1)
+        assert "import os" not in [line.strip() for line in g.source.splitlines()]
+        for line in g.source.splitlines():
+            if "plain" in line:
+                assert re.match(r" +\w+ = [^#]*  # ", line), line
+        assert g(2.0) == (4.0, (4.0,))

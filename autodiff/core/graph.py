@@ -31,11 +31,16 @@ rule_counters: ContextVar[tuple[Counter[str], ...]] = ContextVar("autodiff_rule_
 rule_on_values: ContextVar[str] = ContextVar("autodiff_rule_on_values", default="")
 
 
+class RuleOnValuesError(TypeError):
+    """A derivative rule cannot run on Values (it needs floats), so it has no derivative of
+    its own: a second derivative through it is refused, never silently 0."""
+
+
 def float_outside_rules(value: Any) -> float:
     """``float(value)``, refused inside a rule running on Values (see ``rule_on_values``)."""
     running = rule_on_values.get()
     if running:
-        raise TypeError(
+        raise RuleOnValuesError(
             f"{running}: a derivative rule turned a Value into a float (math.exp(u), "
             "float(u)...), which would make its own derivative silently 0: on Values "
             "(higher order) a rule must use m.exp, m.log, m.sin, m.cos and arithmetic")
@@ -98,6 +103,16 @@ def local_partial(node: Any, position: int, m: Any = FLOAT_MATH,
         return op.partials[position](m, *operands, node if differentiable else node.data)
     except (ArithmeticError, ValueError) as exc:
         raise rule_error(node, exc, in_backward=False) from None
+    except RuleOnValuesError:
+        raise
+    except TypeError as exc:
+        if token is None:
+            raise
+        raise RuleOnValuesError(  # a user's rule that branches on its operands, say
+            f"{op.name}: the rule for ∂out/∂{OPERAND_NAMES[position]} cannot run on Values "
+            f"({exc}), and a second derivative (create_graph=True, hvp, gradcheck with "
+            "order=2) runs it on Values: write it with m.exp, m.log, m.sin, m.cos, m.step, "
+            "m.sign and arithmetic") from exc
     finally:
         if token is not None:
             rule_on_values.reset(token)

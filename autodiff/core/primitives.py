@@ -25,12 +25,12 @@ from .ops import (
     UNARY,
     Op,
 )
-from .tape import creation_counter, join, record_rarely
+from .tape import creation_counter, join, no_grad, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 from .value import Value
 
-__all__ = ["Primitive", "is_primitive", "primitive"]
+__all__ = ["Primitive", "custom_derivative", "is_primitive", "primitive"]
 
 _LOCK = threading.Lock()
 # Names a primitive may not take: the built-in ops and their variants' names.
@@ -224,6 +224,40 @@ def primitive(name: str, forward: Callable[..., float],
                 table[name] = op.with_constant(side)
                 STEPS[table[name]] = _step
     return Primitive(op)
+
+
+def custom_derivative(name: str, f: Callable[..., Any], partials: Sequence[Callable[..., Any]],
+                      formulas: Sequence[str] | None = None) -> Primitive:
+    """A function ``f`` of 1 or 2 Values, computed as written, whose derivative is given by
+    ``partials`` (one rule per argument, as for :func:`primitive`) instead of being taken
+    through ``f``'s ops: jax.custom_jvp's shape. Calling the result records one node.
+
+    Examples:
+        >>> with autodiff.custom_derivative(
+        ...         "log1pexp", lambda x: (1.0 + x.exp()).log(),
+        ...         [lambda m, u, out: 1.0 / (1.0 + m.exp(-u))]) as log1pexp:
+        ...     autodiff.grad(lambda x: log1pexp(x))(709.7)
+        1.0
+    """
+    if not callable(f):
+        raise TypeError(f"custom_derivative {name!r}: f must be callable, got {type(f).__name__}")
+    count = len(partials) if isinstance(partials, Sequence) else 0
+    if count in (1, 2) and not isinstance(partials, str) and not _accepts(f, count):
+        raise TypeError(f"custom_derivative {name!r}: f must take {count} argument"
+                        f"{'s' if count > 1 else ''}, one per rule in partials")
+
+    def forward(*floats: float) -> Any:
+        with no_grad():  # f's own ops record nothing: the node is the custom one
+            out = f(*(Value(x) for x in floats))
+        if type(out) is Value:
+            return out.data
+        if not is_real(out):
+            raise TypeError(f"custom_derivative {name!r}: f returned {type(out).__name__} "
+                            f"{out!r}, not a Value or a real number")
+        return out
+
+    forward.__name__ = forward.__qualname__ = getattr(f, "__name__", name)
+    return primitive(name, forward, partials, formulas)
 
 
 def is_primitive(op: Op) -> bool:
