@@ -35,6 +35,10 @@ def hypot_v(m, u, v, out):
     return v / out
 
 
+def _log1pexp(x):
+    return (1.0 + x.exp()).log()
+
+
 # name → (forward, partials, formulas, the function written with built-in ops)
 CASES = {
     "softplus": (_softplus, [softplus_rule], ("ln(1 + e^u)", "σ(u)"),
@@ -42,14 +46,23 @@ CASES = {
     "erf": (math.erf, [erf_rule], ("erf u", "2/√π·e^(−u²)"), None),
     "hypot": (math.hypot, [hypot_u, hypot_v], ("√(u² + v²)", "u/out", "v/out"),
               lambda x, y: (x * x + y * y).sqrt()),
+    # autodiff.custom_derivative: the forward is a function of Values, computed as written
+    "log1pexp": (_log1pexp, [softplus_rule], ("ln(1 + e^u)", "σ(u)"), _log1pexp),
 }
+CUSTOM = {"log1pexp"}
+
+
+def define(name):
+    """The case's primitive (or custom derivative), as a context manager."""
+    forward, partials, formulas, _ = CASES[name]
+    make = ad.custom_derivative if name in CUSTOM else ad.primitive
+    return make(name, forward, partials, formulas)
 
 
 @pytest.fixture(params=sorted(CASES))
 def prim(request):
-    forward, partials, formulas, builtin = CASES[request.param]
-    with ad.primitive(request.param, forward, partials, formulas) as p:
-        yield p, builtin
+    with define(request.param) as p:
+        yield p, CASES[request.param][3]
 
 
 def central(f, xs, i, eps=1e-6):
@@ -60,6 +73,13 @@ def central(f, xs, i, eps=1e-6):
 
 
 POINTS = {1: (0.4,), 2: (0.4, -1.3)}
+
+
+def test_gradcheck_accepts_every_rule_to_second_order(prim):
+    """What `make mutate` runs on a broken user rule: gradcheck must then report it."""
+    p, _ = prim
+    report = ad.gradcheck(lambda *a: p(*a) * a[0], *POINTS[p.op.arity], order=2)
+    assert report, report
 
 
 def test_backward_gradients_and_grad_agree_with_finite_differences(prim):

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_primitives import CASES, POINTS
+from test_primitives import CASES, POINTS, define
 
 import autodiff as ad
 from autodiff.codegen.training import compile_training
@@ -35,11 +35,6 @@ def eager(f, args):
 
 def compiled(g, args):
     return outcome(lambda: g(*args))
-
-
-def define(name):
-    forward, partials, formulas, _ = CASES[name]
-    return ad.primitive(name, forward, partials, formulas)
 
 
 @pytest.fixture(params=sorted(CASES))
