@@ -300,3 +300,20 @@ def test_drawings_and_the_step_through_page_show_the_primitive_and_its_formulas(
         assert "hypot(x, y)" in svg and "hypot 2" in svg and "√(u² + v²)" in svg
         page = ad.save_frames(ad.explain(out), tmp_path / "frames").read_text(encoding="utf-8")
         assert "hypot" in page and "v/out" in page
+
+
+def _undefined_rule_runs(f):
+    x = ad.Value(0.0, "x")
+    return (lambda: f(x).backward(), lambda: ad.gradients(f(x), [x]),
+            lambda: ad.value_and_grad(f)(0.0), lambda: ad.jvp(f, (0.0,), (1.0,)),
+            lambda: ad.compile_grad(f, 1, example=[1.0])(0.0))
+
+
+def test_an_undefined_rule_is_reported_once_in_every_mode():
+    with ad.primitive("hypot", math.hypot, [hypot_u, hypot_v]) as hypot:
+        for f in (lambda x: x.sqrt(), lambda x: hypot(x, x)):
+            for run in _undefined_rule_runs(f):
+                with pytest.raises(ad.DomainError) as caught:
+                    run()
+                assert str(caught.value).count("the derivative is undefined") == 1
+                assert str(caught.value).count("float division by zero") == 1

@@ -46,10 +46,15 @@ def op_error(op: Any, operands: tuple[Any, ...], exc: Exception) -> Exception:
 def rule_error(node: Any, exc: Exception, in_backward: bool = True) -> DomainError:
     """A derivative rule failed (log of 0 in pow's rule, 1/(2·0) in sqrt's...)."""
     op = node._op
+    failed = getattr(exc, "failed_rule", None)
+    if failed is not None and failed[0] is node:  # made here already: say it once
+        exc = failed[1]
     partly = f". {PARTLY_ADDED}" if in_backward else ""
-    return DomainError(f"{op.name}: the derivative is undefined or infinite at operand "
-                       f"{describe_operands(node.operands)}{describe_node(node)}: "
-                       f"{exc or type(exc).__name__}{partly}")
+    error = DomainError(f"{op.name}: the derivative is undefined or infinite at operand "
+                        f"{describe_operands(node.operands)}{describe_node(node)}: "
+                        f"{exc or type(exc).__name__}{partly}")
+    error.failed_rule = (node, exc)  # type: ignore[attr-defined]
+    return error
 
 
 def infinite_partial_error(node: Any, operand: Any, local: float) -> GradientOverflowError:
