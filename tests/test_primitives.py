@@ -280,16 +280,6 @@ def test_a_rule_that_drops_the_value_is_refused_at_higher_order_never_silently_z
     assert float(x) == 0.5  # only inside a rule
 
 
-def test_a_straight_through_estimator_passes_the_gradient_through():
-    with ad.primitive("round_ste", round, [lambda m, u, out: 1.0]) as round_ste:
-        w = ad.Value(0.9)
-        loss = (round_ste(w * 3.0) - 2.0) ** 2
-        loss.backward()
-        assert (loss.data, w.grad) == (1.0, 6.0)
-        assert ad.hvp(lambda u: round_ste(u) * u, (0.9,), (1.0,)) == (2.0,)
-        assert not ad.gradcheck(lambda u: round_ste(u), 0.9)
-
-
 @pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
 def test_drawings_and_the_step_through_page_show_the_primitive_and_its_formulas(tmp_path):
     with ad.primitive("hypot", math.hypot, [hypot_u, hypot_v], CASES["hypot"][2]) as hypot:
@@ -300,20 +290,3 @@ def test_drawings_and_the_step_through_page_show_the_primitive_and_its_formulas(
         assert "hypot(x, y)" in svg and "hypot 2" in svg and "√(u² + v²)" in svg
         page = ad.save_frames(ad.explain(out), tmp_path / "frames").read_text(encoding="utf-8")
         assert "hypot" in page and "v/out" in page
-
-
-def _undefined_rule_runs(f):
-    x = ad.Value(0.0, "x")
-    return (lambda: f(x).backward(), lambda: ad.gradients(f(x), [x]),
-            lambda: ad.value_and_grad(f)(0.0), lambda: ad.jvp(f, (0.0,), (1.0,)),
-            lambda: ad.compile_grad(f, 1, example=[1.0])(0.0))
-
-
-def test_an_undefined_rule_is_reported_once_in_every_mode():
-    with ad.primitive("hypot", math.hypot, [hypot_u, hypot_v]) as hypot:
-        for f in (lambda x: x.sqrt(), lambda x: hypot(x, x)):
-            for run in _undefined_rule_runs(f):
-                with pytest.raises(ad.DomainError) as caught:
-                    run()
-                assert str(caught.value).count("the derivative is undefined") == 1
-                assert str(caught.value).count("float division by zero") == 1

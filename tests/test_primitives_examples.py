@@ -1,0 +1,74 @@
+"""The documented examples in every reader: a straight-through estimator (a rule that is
+not the derivative, on purpose), and errors said once in every mode."""
+
+import copy
+import math
+import pickle
+import shutil
+
+import pytest
+from test_primitives import hypot_u, hypot_v
+
+import autodiff as ad
+
+
+@pytest.fixture
+def round_ste():
+    with ad.primitive("round_ste", round, [lambda m, u, out: 1.0],
+                      ("round(u)", "1 (straight through)")) as p:
+        yield p
+
+
+def test_a_straight_through_estimator_passes_the_gradient_through(round_ste):
+    w = ad.Value(0.9)
+    loss = (round_ste(w * 3.0) - 2.0) ** 2
+    loss.backward()
+    assert (loss.data, w.grad) == (1.0, 6.0)
+    assert ad.hvp(lambda u: round_ste(u) * u, (0.9,), (1.0,)) == (2.0,)
+    assert not ad.gradcheck(lambda u: round_ste(u), 0.9)
+
+
+def test_the_straight_through_estimator_in_every_reader(round_ste, tmp_path):
+    f = lambda w: (round_ste(w * 3.0) - 2.0) ** 2
+    w = ad.Value(0.9, "w")
+    loss = f(w)
+    assert ad.gradients(loss, [w]) == (6.0,)
+    assert ad.gradients(loss, [w], create_graph=True)[0].data == 6.0
+    assert ad.grad(f)(0.9) == 6.0 and ad.value_and_grad(f)(0.9) == (1.0, 6.0)
+    assert ad.jvp(f, (0.9,), (1.0,)) == (1.0, 6.0)
+    g = lambda u: round_ste(u) * u
+    assert ad.jacobian(g, "forward")(0.9)[0] == ad.jacobian(g, "reverse")(0.9)[0] == [1.9]
+    assert ad.hvp(f, (0.9,), (1.0,)) == (18.0,)  # 2·(1·3)·(1·3): the rule's own derivative is 0
+    assert ad.compile_grad(f, 1)(0.9) == (1.0, (6.0,))
+    assert ad.compile_graph(loss, [w])(1.2) == (4.0, (12.0,))  # round(3.6) = 4
+    explained = str(ad.explain(loss)) + str(ad.explain_forward(loss, {w: 1.0}))
+    assert "round_ste(" in explained and "1 (straight through)" in explained
+    with ad.count_rules() as count:
+        ad.gradients(loss, [w])
+    assert count.by_op["round_ste"] == 1
+    for copied in (pickle.loads(pickle.dumps(loss)), copy.deepcopy(loss)):
+        (leaf,) = [v for v in ad.creation_order(copied) if v.label == "w"]
+        assert ad.gradients(copied, [leaf]) == (6.0,)
+    if shutil.which("dot") is not None:
+        assert "round(u)" in ad.draw(loss).svg()
+        page = ad.save_frames(ad.explain(loss), tmp_path / "frames")
+        assert "straight through" in page.read_text(encoding="utf-8")
+    report = ad.gradcheck(lambda u: round_ste(u), 0.9)  # rightly: it is not the derivative
+    assert not report and "1 disagree" in str(report)
+
+
+def _undefined_rule_runs(f):
+    x = ad.Value(0.0, "x")
+    return (lambda: f(x).backward(), lambda: ad.gradients(f(x), [x]),
+            lambda: ad.value_and_grad(f)(0.0), lambda: ad.jvp(f, (0.0,), (1.0,)),
+            lambda: ad.compile_grad(f, 1, example=[1.0])(0.0))
+
+
+def test_an_undefined_rule_is_reported_once_in_every_mode():
+    with ad.primitive("hypot", math.hypot, [hypot_u, hypot_v]) as hypot:
+        for f in (lambda x: x.sqrt(), lambda x: hypot(x, x)):
+            for run in _undefined_rule_runs(f):
+                with pytest.raises(ad.DomainError) as caught:
+                    run()
+                assert str(caught.value).count("the derivative is undefined") == 1
+                assert str(caught.value).count("float division by zero") == 1
