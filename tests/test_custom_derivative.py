@@ -100,3 +100,18 @@ def test_errors_name_the_function():
         with pytest.raises(TypeError, match="'c' takes 1 operand, got 2"):
             c(1.0, 2.0)
     assert "c" not in ad.OPS
+
+
+def test_f_may_branch_on_data_and_every_call_takes_its_own_branch():
+    with ad.custom_derivative("absolute", lambda x: x if x.data > 0 else -x,
+                              [lambda m, u, out: m.sign(u)]) as absolute:
+        g = ad.compile_grad(lambda u: absolute(u) * u, 1, example=[2.0])
+        for x in (2.0, -2.5, 0.0):  # f runs at each call, so no branch is frozen
+            value, (grad,) = g(x)
+            assert (value, grad) == ad.value_and_grad(lambda u: absolute(u) * u)(x) == (
+                abs(x) * x, 2.0 * abs(x))
+    with ad.custom_derivative("absolute", lambda x: x if x > 0 else -x,
+                              [lambda m, u, out: m.sign(u)]) as absolute:
+        with pytest.raises(TypeError) as caught:
+            absolute(ad.Value(2.0))
+        assert "'absolute': f runs on Values" in caught.value.__notes__[0]

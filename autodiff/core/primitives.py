@@ -247,8 +247,13 @@ def custom_derivative(name: str, f: Callable[..., Any], partials: Sequence[Calla
                         f"{'s' if count > 1 else ''}, one per rule in partials")
 
     def forward(*floats: float) -> Any:
-        with no_grad():  # f's own ops record nothing: the node is the custom one
-            out = f(*(Value(x) for x in floats))
+        try:
+            with no_grad():  # f's own ops record nothing: the node is the custom one
+                out = f(*(Value(x) for x in floats))
+        except TypeError as exc:
+            exc.add_note(f"custom_derivative {name!r}: f runs on Values (recording nothing); "
+                         "to branch on an argument x, test x.data")
+            raise
         if type(out) is Value:
             return out.data
         if not is_real(out):
