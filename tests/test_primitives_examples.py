@@ -72,3 +72,18 @@ def test_an_undefined_rule_is_reported_once_in_every_mode():
                     run()
                 assert str(caught.value).count("the derivative is undefined") == 1
                 assert str(caught.value).count("float division by zero") == 1
+
+
+def test_a_user_rule_follows_the_edge_point_rule_in_every_mode():
+    """A user's rule may be infinite at finite operands (the engine cannot know), so it is
+    evaluated even where the gradient or tangent is 0, as div, log, sqrt and pow are."""
+    with ad.primitive("mylog", math.log, [lambda m, u, out: 1.0 / u]) as mylog:
+        f = lambda x, y: x + mylog(y) * 0.0
+        x, y = ad.Value(1.0), ad.Value(5e-324)
+        for run in (lambda: f(x, y).backward(), lambda: ad.gradients(f(x, y), [x, y]),
+                    lambda: ad.gradients(f(x, y), [x, y], create_graph=True),
+                    lambda: ad.jvp(lambda a, b: a + mylog(b), (1.0, 5e-324), (1.0, 0.0)),
+                    lambda: ad.compile_grad(f, 2, example=[1.0, 0.5])(1.0, 5e-324)):
+            with pytest.raises(ad.GradientOverflowError, match=r"^mylog: the derivative"):
+                run()
+        assert ad.gradients(f(x, ad.Value(0.5)), [x]) == (1.0,)  # finite there: no error

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.checks import is_real
-from ..core.ops import FLOAT_MATH, OPERAND_NAMES, Op
-from ..core.primitives import is_primitive
+from ..core.ops import FLOAT_MATH, OPERAND_NAMES, Op, is_primitive
 
 # Names of generated code and of the namespace it runs in (compile.py, training.py).
 _USED = re.compile(r"(x|t|s|edge)\d+|(g|new)_\w*|\w+_forward|_\w*|finite|epochs?|stop|losses"

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 
 from ..core.checks import is_integer, is_real
 from ..core.graph import creation_order
-from ..core.ops import FLOAT_MATH, UNARY, Op
-from ..core.primitives import Primitive, is_primitive
+from ..core.ops import FLOAT_MATH, UNARY, Op, is_primitive
+from ..core.primitives import Primitive
 from ..core.tape import enable_grad, no_grad
 from ..core.value import Value
 from ..transforms.gradients import gradients

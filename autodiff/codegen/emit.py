@@ -14,7 +14,7 @@ from typing import Any
 from ..core.backward import as_raised, every_op, reverse_sweep
 from ..core.errors import DomainError, GradientOverflowError
 from ..core.graph import checked_partial, creation_order
-from ..core.ops import FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS, UNARY, Op
+from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, Op, can_be_infinite
 from ..core.value import Value
 from .calls import primitive_calls
 from .symbols import SYMBOL_MATH, Sym, constant, inline, is_integral, name
@@ -133,14 +133,20 @@ class _Generator:
             return forward_expression(op, args)
         return Sym(f"{call.forward}({', '.join(a.text for a in args)})")
 
-    def local_contribution(self, op: Op, i: int, grad: Sym, args: list[Sym], out: Sym
-                           ) -> Sym:
-        """``grad × ∂out/∂operand i``: the op table's rule run on symbols, or, for a user
-        primitive, its rule called by name on the operands and ``out``."""
+    def local_partial(self, op: Op, i: int, args: list[Sym], out: Sym) -> Sym:
+        """∂out/∂operand i: the op table's rule run on symbols, or, for a user primitive,
+        its rule called by name on the operands and ``out``."""
         call = self.calls.get(op.name)
         if call is None:
+            return op.partials[i](SYMBOL_MATH, *args, out)
+        return Sym(f"{call.partials[i]}({', '.join(a.text for a in [*args, out])})")
+
+    def local_contribution(self, op: Op, i: int, grad: Sym, args: list[Sym], out: Sym
+                           ) -> Sym:
+        """``grad × ∂out/∂operand i`` (:func:`local_contribution` for the built-ins)."""
+        if op.name not in self.calls:
             return local_contribution(op, i, grad, args, out)
-        return grad * Sym(f"{call.partials[i]}({', '.join(a.text for a in [*args, out])})")
+        return grad * self.local_partial(op, i, args, out)
 
     # --- reverse -----------------------------------------------------------------------
     def live(self, x: Any) -> bool:
@@ -198,7 +204,7 @@ class _Generator:
         on the engine, which raises), as every mode of the engine does. At a zero gradient,
         every edge from an input is; with ``folded_only``, the edges to operands that
         folded to a constant although they depend on an input (x · 0)."""
-        if op.name not in SINGULAR_OPS or id(node) not in self.depends:
+        if not can_be_infinite(op) or id(node) not in self.depends:
             return
         args = self.operand_syms(node) if self.live(node) else None
         for i, parent in enumerate(node.operands):
@@ -211,7 +217,7 @@ class _Generator:
                 except (DomainError, GradientOverflowError):
                     self.always_raises = True
                 continue
-            local = op.partials[i](SYMBOL_MATH, *args, self.sym[id(node)])
+            local = self.local_partial(op, i, args, self.sym[id(node)])
             if local.const is None:
                 target = f"edge{len(self.edge_checks)}"
                 where = "to a folded operand" if folded_only else "at a zero gradient"

@@ -31,7 +31,7 @@ from .checks import check_seed_gradient
 from .errors import GradientOverflowError, rule_error
 from .graph import check_at_zero_gradient, creation_order
 from .operators import STEPS
-from .ops import SINGULAR_OPS
+from .ops import can_be_infinite
 
 NodeStep = Callable[[Any, Any], None]  # step(node, g): send g × each local derivative on
 
@@ -161,7 +161,7 @@ def _checked_at_zero(output: Any) -> Callable[[Any, Any], None]:
 
     def idle(node: Any, g: Any) -> None:
         nonlocal graph
-        if node._op.name in SINGULAR_OPS:
+        if can_be_infinite(node._op):
             if output is not None and graph is None:
                 graph = {id(n) for n in creation_order(output)}
             if graph is None or id(node) in graph:

@@ -18,7 +18,7 @@ from typing import Any
 
 from .checks import is_real
 from .errors import all_finite, infinite_partial_error, rule_error
-from .ops import FLOAT_MATH, OPERAND_NAMES, SINGULAR_OPS
+from .ops import FLOAT_MATH, OPERAND_NAMES, can_be_infinite
 
 _index_of = attrgetter("_index")
 # The counters of the count_rules() blocks open in this context (thread or task): each
@@ -148,9 +148,9 @@ def checked_partial(node: Any, position: int, m: Any = FLOAT_MATH,
 
 def check_at_zero_gradient(node: Any, leads: Any = None, in_backward: bool = True) -> None:
     """The edge-point rule where a pass sends nothing (a zero gradient): the rules of an
-    op that can be infinite (``SINGULAR_OPS``) are evaluated anyway, on the edges to
+    op that can be infinite (:func:`can_be_infinite`) are evaluated anyway, on the edges to
     operands in ``leads`` (every Value operand when None), and an infinite one raises."""
-    if node._op.name in SINGULAR_OPS:
+    if can_be_infinite(node._op):
         for position, operand in value_operands(node):
             if leads is None or id(operand) in leads:
                 checked_partial(node, position, in_backward=in_backward)

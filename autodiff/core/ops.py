@@ -31,7 +31,8 @@ UNARY, BINARY, CONST_RIGHT, CONST_LEFT = "unary", "binary", "const_right", "cons
 OPERAND_NAMES = ("u", "v")  # how rules, formulas, explain and drawings name the operands
 
 __all__ = ["BINARY", "CONST_LEFT", "CONST_LEFT_OPS", "CONST_RIGHT", "CONST_RIGHT_OPS",
-           "FLOAT_MATH", "OPERAND_NAMES", "OPS", "SINGULAR_OPS", "UNARY", "Op",
+           "FLOAT_MATH", "OPERAND_NAMES", "OPS", "SINGULAR_OPS", "UNARY", "Op", "can_be_infinite",
+           "is_primitive",
            "log_scaled_taken_as_zero", "scaled_pow_taken_as_zero", "variant"]
 
 
@@ -232,4 +233,16 @@ CONST_LEFT_OPS = {name: op.with_constant(CONST_LEFT) for name, op in OPS.items()
 # tables above, not here.
 ALL_OPS: tuple[Op, ...] = tuple(op for table in (OPS, CONST_RIGHT_OPS, CONST_LEFT_OPS)
                                 for op in table.values())
+_BUILT_IN_NAMES = frozenset(op.variant_name for op in ALL_OPS)
 
+
+def is_primitive(op: Op) -> bool:
+    """Is ``op`` (or the binary op it is a variant of) user-defined, not a built-in?"""
+    return op.variant_name not in _BUILT_IN_NAMES
+
+
+def can_be_infinite(op: Op) -> bool:
+    """Can ``op``'s local derivative be inf or undefined at finite operands? For the ops of
+    ``SINGULAR_OPS``, and for every user primitive, whose rules the engine cannot know:
+    every pass evaluates their rules even where the gradient or tangent is 0."""
+    return op.name in SINGULAR_OPS or op.variant_name not in _BUILT_IN_NAMES

@@ -30,11 +30,9 @@ from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 from .value import Value
 
-__all__ = ["Primitive", "custom_derivative", "is_primitive", "primitive"]
+__all__ = ["Primitive", "custom_derivative", "primitive"]
 
 _LOCK = threading.Lock()
-# Names a primitive may not take: the built-in ops and their variants' names.
-_RESERVED = frozenset(op.variant_name for op in ALL_OPS)
 
 
 class Primitive:
@@ -152,7 +150,7 @@ def _check_name(name: Any) -> str:
     if not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"a primitive's name must be a Python identifier (not a keyword), "
                          f"got {name!r}")
-    if name in _RESERVED:
+    if any(op.variant_name == name for op in ALL_OPS):
         raise ValueError(f"{name!r} is a built-in op of the table: choose another name")
     return name
 
@@ -263,8 +261,3 @@ def custom_derivative(name: str, f: Callable[..., Any], partials: Sequence[Calla
 
     forward.__name__ = forward.__qualname__ = getattr(f, "__name__", name)
     return primitive(name, forward, partials, formulas)
-
-
-def is_primitive(op: Op) -> bool:
-    """Is ``op`` (or the binary op it is a variant of) user-defined, not a built-in?"""
-    return op.variant_name not in _RESERVED
