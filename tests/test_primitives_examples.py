@@ -1,5 +1,6 @@
 """The documented examples in every reader: a straight-through estimator (a rule that is
-not the derivative, on purpose), and errors said once in every mode."""
+not the derivative, on purpose), every example drawn with its formulas, and a user's
+rule under the edge-point rule and its errors said once, in every mode."""
 
 import copy
 import math
@@ -7,7 +8,7 @@ import pickle
 import shutil
 
 import pytest
-from test_primitives import hypot_u, hypot_v
+from test_primitives import CASES, POINTS, define, hypot_u, hypot_v
 
 import autodiff as ad
 
@@ -87,3 +88,14 @@ def test_a_user_rule_follows_the_edge_point_rule_in_every_mode():
             with pytest.raises(ad.GradientOverflowError, match=r"^mylog: the derivative"):
                 run()
         assert ad.gradients(f(x, ad.Value(0.5)), [x]) == (1.0,)  # finite there: no error
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` not installed")
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_every_example_is_drawn_with_its_formula_texts(name):
+    with define(name) as p:
+        leaves = [ad.Value(x, f"x{i}") for i, x in enumerate(POINTS[p.op.arity])]
+        out = p(*leaves)
+        out.backward()
+        svg = ad.draw(out).svg()
+        assert f"{name}(x0" in svg and p.op.formula in svg
