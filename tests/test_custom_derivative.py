@@ -115,3 +115,12 @@ def test_f_may_branch_on_data_and_every_call_takes_its_own_branch():
         with pytest.raises(TypeError) as caught:
             absolute(ad.Value(2.0))
         assert "'absolute': f runs on Values" in caught.value.__notes__[0]
+
+
+def test_the_rule_is_differentiated_at_every_order(log1pexp):
+    s = 1.0 / (1.0 + math.exp(-0.3))
+    f = lambda u: log1pexp(u)
+    assert ad.grad(ad.grad(f))(0.3) == pytest.approx(s * (1 - s), rel=1e-14)
+    assert ad.grad(ad.grad(ad.grad(f)))(0.3) == pytest.approx(s * (1 - s) * (1 - 2 * s),
+                                                             rel=1e-12)
+    assert ad.jacobian(ad.grad(f), "forward")(0.3)[0] == [ad.grad(ad.grad(f))(0.3)]
