@@ -1,6 +1,7 @@
 """compile_grad, compile_graph and compile_training on user primitives: the generated code
 calls the user's forward and rules by name and gives the eager engine's floats and errors."""
 
+import dis
 import math
 import re
 from types import SimpleNamespace
@@ -115,6 +116,7 @@ def test_an_int_result_becomes_a_float_as_in_the_eager_engine():
 
 
 @pytest.mark.parametrize("names", [("finite", "user_finite"), ("t0", "x1"), ("type", "step"),
+                                   ("e", "u"),
                                    ("real_arguments", "replay_on_engine"), ("g_x0", "edge0")])
 def test_a_name_the_generated_code_uses_is_called_under_another(names):
     with (ad.primitive(names[0], math.sin, [lambda m, u, out: m.cos(u)]) as p,
@@ -163,3 +165,27 @@ def test_formula_texts_stay_in_one_comment_line():
             if "plain" in line:
                 assert re.match(r" +\w+ = [^#]*  # ", line), line
         assert g(2.0) == (4.0, (4.0,))
+
+
+def test_every_name_generated_code_uses_is_one_calls_py_keeps_from_users():
+    """A user primitive is never called by a name generated code uses for itself: each
+    such name is known to codegen/calls.py (or is a built-in op's, which no primitive can
+    take). Fails when the generator gains a name that calls.py does not know."""
+    from autodiff.codegen.calls import _TAKEN, _USED
+    from autodiff.core.ops import ALL_OPS
+
+    with define("hypot") as hypot:
+        def f(x, y):
+            t = (x / y).log() + (x * x).sqrt() * y ** 2.5 + hypot(x, y) - x.relu()
+            return sum((t * float(i) for i in range(12)), start=t.tanh() + y.sigmoid())
+
+        params = [ad.Value(0.5, "a"), ad.Value(0.75, "b")]
+        generated = [ad.compile_grad(f, 2), ad.compile_graph(f(*params), params, aux=[1.0]),
+                     compile_training(f(*params), params, lambda w, g, s: (w - g, s * 0.5 + g))]
+        calls = {"hypot", "hypot_du", "hypot_dv"}
+        known = _TAKEN | {op.name for op in ALL_OPS} | calls
+        for g in generated:
+            code = g.__code__
+            attributes = {i.argval for i in dis.get_instructions(code) if "ATTR" in i.opname}
+            for used in {*code.co_varnames, *code.co_names} - attributes:
+                assert used in known or _USED.fullmatch(used), used

@@ -4,7 +4,7 @@ Its forward is called as ``softplus(x0)`` and each derivative rule, on floats, a
 ``softplus_du(x0, t0)`` (operands, then the op's value ``out``), as the eager engine calls
 them, so the results are the same floats. The rules are called rather than written out,
 as a rule may be any Python on floats (``math.erf``, a branch). A name the generated
-code uses already (``finite``, ``t3``, ``exp``...) is prefixed with ``user_``.
+code uses already (``finite``, ``t3``, ``exp``, ``e``...) is prefixed with ``user_``.
 
 The functions these names stand for check a result as the eager engine does: a real
 number that is not a float (``round`` gives an int) becomes one, and anything else (a
@@ -20,13 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..core.checks import is_real
-from ..core.ops import FLOAT_MATH, OPERAND_NAMES, Op, is_primitive
+from ..core.ops import ALL_OPS, FLOAT_MATH, OPERAND_NAMES, Op, is_primitive
 
 # Names of generated code and of the namespace it runs in (compile.py, training.py).
 _USED = re.compile(r"(x|t|s|edge)\d+|(g|new)_\w*|\w+_forward|_\w*|finite|epochs?|stop|losses"
                    r"|weights|states|append|range|type|float|abs|inf|nan|replay_on_engine"
                    r"|real_arguments|compiled_grad|train|ArithmeticError|ValueError"
                    r"|KeyboardInterrupt")
+# The math namespace, and the names in forwards written inline (σ's ``e := exp(-u)``).
+_TAKEN = frozenset(vars(FLOAT_MATH)) | {
+    word for op in ALL_OPS for word in re.findall(r"[A-Za-z_]\w*",
+                                                  getattr(op.forward, "expression", ""))}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ def primitive_calls(ops: Iterable[Op | None]) -> dict[str, PrimitiveCall]:
     """A :class:`PrimitiveCall` for each user primitive among ``ops``, by op name; the
     same ops in the same order always get the same names."""
     calls: dict[str, PrimitiveCall] = {}
-    taken = set(vars(FLOAT_MATH))
+    taken = set(_TAKEN)
     for op in ops:
         if op is None or not is_primitive(op) or op.name in calls:
             continue
