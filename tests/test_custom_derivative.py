@@ -124,3 +124,19 @@ def test_the_rule_is_differentiated_at_every_order(log1pexp):
     assert ad.grad(ad.grad(ad.grad(f)))(0.3) == pytest.approx(s * (1 - s) * (1 - 2 * s),
                                                              rel=1e-12)
     assert ad.jacobian(ad.grad(f), "forward")(0.3)[0] == [ad.grad(ad.grad(f))(0.3)]
+
+
+def test_a_value_f_closes_over_is_refused_its_gradient_would_be_lost():
+    w = ad.Value(3.0, "w")
+    with ad.custom_derivative("scaled", lambda x: x * w, [lambda m, u, out: 3.0]) as scaled:
+        for call in (lambda: scaled(ad.Value(1.0)), lambda: ad.grad(lambda u: scaled(u))(1.0),
+                     lambda: ad.compile_grad(lambda u: scaled(u), 1)):
+            with pytest.raises(TypeError, match=r"'scaled': f uses a Value .*label='w'"):
+                call()
+    with ad.custom_derivative("scaled", lambda x, w: x * w,  # as an argument: fine
+                              [lambda m, u, v, out: v, lambda m, u, v, out: u]) as scaled:
+        x = ad.Value(1.0)
+        assert ad.gradients(scaled(x, w), [x, w]) == (3.0, 1.0)
+    with ad.custom_derivative("doubled", lambda x: x * ad.Value(2.0),  # made inside f: fine
+                              [lambda m, u, out: 2.0]) as doubled:
+        assert ad.value_and_grad(lambda u: doubled(u))(1.5) == (3.0, 2.0)

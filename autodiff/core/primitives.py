@@ -11,7 +11,7 @@ from typing import Any
 
 from .checks import is_real, number_operand
 from .errors import check_contribution, op_error
-from .graph import checked_partial, value_operands
+from .graph import checked_partial, creation_order, value_operands
 from .operators import STEPS
 from .ops import (
     ALL_OPS,
@@ -25,7 +25,7 @@ from .ops import (
     UNARY,
     Op,
 )
-from .tape import creation_counter, join, no_grad, record_rarely
+from .tape import creation_counter, enable_grad, join, no_grad, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 from .value import Value
@@ -245,14 +245,17 @@ def custom_derivative(name: str, f: Callable[..., Any], partials: Sequence[Calla
                         f"{'s' if count > 1 else ''}, one per rule in partials")
 
     def forward(*floats: float) -> Any:
-        try:
-            with no_grad():  # f's own ops record nothing: the node is the custom one
-                out = f(*(Value(x) for x in floats))
-        except TypeError as exc:
-            exc.add_note(f"custom_derivative {name!r}: f runs on Values (recording nothing); "
-                         "to branch on an argument x, test x.data")
-            raise
+        with no_grad(), enable_grad():  # f's ops go on a tape of their own, then are dropped
+            args = [Value(x) for x in floats]
+            start = next(creation_counter)
+            try:
+                out = f(*args)
+            except TypeError as exc:
+                exc.add_note(f"custom_derivative {name!r}: f runs on Values; to branch on "
+                             "an argument x, test x.data")
+                raise
         if type(out) is Value:
+            _refuse_captured(name, out, args, start)
             return out.data
         if not is_real(out):
             raise TypeError(f"custom_derivative {name!r}: f returned {type(out).__name__} "
@@ -261,3 +264,15 @@ def custom_derivative(name: str, f: Callable[..., Any], partials: Sequence[Calla
 
     forward.__name__ = forward.__qualname__ = getattr(f, "__name__", name)
     return primitive(name, forward, partials, formulas)
+
+
+def _refuse_captured(name: str, out: Value, args: list[Value], start: int) -> None:
+    """A TypeError if ``out`` depends on a Value made before f ran that is not one of its
+    arguments (a weight f closes over): the custom node would lose its gradient."""
+    given = {id(a) for a in args}
+    for node in creation_order(out):
+        if node._index < start and id(node) not in given:
+            raise TypeError(
+                f"custom_derivative {name!r}: f uses a Value it was not given as an argument "
+                f"({node!r}), whose gradient the custom node would lose: pass it as an "
+                "argument with a rule of its own, or use a float if it is a constant")
