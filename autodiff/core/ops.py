@@ -30,9 +30,8 @@ from .errors import DomainError
 UNARY, BINARY, CONST_RIGHT, CONST_LEFT = "unary", "binary", "const_right", "const_left"
 OPERAND_NAMES = ("u", "v")  # how rules, formulas, explain and drawings name the operands
 
-__all__ = ["BINARY", "CONST_LEFT", "CONST_LEFT_OPS", "CONST_RIGHT", "CONST_RIGHT_OPS",
-           "FLOAT_MATH", "OPERAND_NAMES", "OPS", "SINGULAR_OPS", "UNARY", "Op", "can_be_infinite",
-           "is_primitive",
+__all__ = ["BINARY", "CONST_LEFT", "CONST_LEFT_OPS", "CONST_RIGHT", "CONST_RIGHT_OPS", "FLOAT_MATH",
+           "OPERAND_NAMES", "OPS", "SINGULAR_OPS", "UNARY", "Op", "can_be_infinite", "is_primitive",
            "log_scaled_taken_as_zero", "scaled_pow_taken_as_zero", "variant"]
 
 
