@@ -66,6 +66,9 @@ def compile_grad(f: Callable[..., Any], nargs: int,
     naming the op, the operand and the node's label. A call in which an input or a value
     of the forward pass is inf or nan is run on the eager engine, which follows IEEE
     arithmetic there (``inf · 0`` is nan), so the results are the engine's.
+
+    A user primitive (``autodiff.primitive``, ``autodiff.custom_derivative``) is called
+    by its name: its forward, and each of its rules on floats (``softplus_du(u, out)``).
     """
     if not callable(f):
         raise TypeError(f"compile_grad needs a callable f, got {type(f).__name__}")
