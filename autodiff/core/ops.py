@@ -232,16 +232,16 @@ CONST_LEFT_OPS = {name: op.with_constant(CONST_LEFT) for name, op in OPS.items()
 # tables above, not here.
 ALL_OPS: tuple[Op, ...] = tuple(op for table in (OPS, CONST_RIGHT_OPS, CONST_LEFT_OPS)
                                 for op in table.values())
-_BUILT_IN_NAMES = frozenset(op.variant_name for op in ALL_OPS)
+_BUILT_IN = frozenset(ALL_OPS)
 
 
 def is_primitive(op: Op) -> bool:
     """Is ``op`` (or the binary op it is a variant of) user-defined, not a built-in?"""
-    return op.variant_name not in _BUILT_IN_NAMES
+    return op not in _BUILT_IN
 
 
 def can_be_infinite(op: Op) -> bool:
     """Can ``op``'s local derivative be inf or undefined at finite operands? For the ops of
     ``SINGULAR_OPS``, and for every user primitive, whose rules the engine cannot know:
     every pass evaluates their rules even where the gradient or tangent is 0."""
-    return op.name in SINGULAR_OPS or op.variant_name not in _BUILT_IN_NAMES
+    return op.name in SINGULAR_OPS or op not in _BUILT_IN
