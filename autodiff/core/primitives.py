@@ -53,6 +53,9 @@ class Primitive:
     def __call__(self, *operands: Any) -> Any:
         """Apply the op: a Value recording it when an operand is a Value, else a float."""
         op = self.op
+        if OPS.get(self.name) is not op:
+            raise ValueError(f"primitive {self.name!r} is unregistered: define it again to "
+                             "call it (graphs built before keep their gradients)")
         if len(operands) != op.arity:
             raise TypeError(f"primitive {self.name!r} takes {op.arity} operand"
                             f"{'s' if op.arity > 1 else ''}, got {len(operands)}")
@@ -88,14 +91,15 @@ class Primitive:
         return data
 
     def unregister(self) -> None:
-        """Remove this primitive from the op table (graphs using it can no longer be
-        unpickled). Removing one that is not registered does nothing."""
+        """Remove this primitive from the op table, freeing its name: it can no longer be
+        called, nor graphs using it unpickled, but graphs built before keep working in
+        every pass (its backward step stays, keyed by its op). Removing one that is not
+        registered does nothing."""
         with _LOCK:
             if OPS.get(self.name) is not self.op:
                 return
             for table in (OPS, CONST_RIGHT_OPS, CONST_LEFT_OPS):
-                variant = table.pop(self.name, None)
-                STEPS.pop(variant, None)
+                table.pop(self.name, None)
 
     def __enter__(self) -> Primitive:
         return self
