@@ -2,6 +2,8 @@
 
 import gc
 import random
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -193,3 +195,11 @@ def test_the_mlp_batch_pauses():
     seen: list[bool] = []
     mlp_gradients(seen)
     assert seen == [True] and resumed()
+
+
+def test_exiting_with_a_paused_collector_reports_nothing():
+    code = ("from autodiff import Value\nx = Value(1.0)\n"
+            "for _ in range(40_000):\n    x = x * 1.0\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stderr == ""

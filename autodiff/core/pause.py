@@ -46,7 +46,8 @@ class _Guard:
         self.number = number
 
     def __del__(self) -> None:
-        if _paused.get(self.tape) == self.number:
+        # (_paused is None once the interpreter shuts down: nothing is left to restore)
+        if _paused is not None and _paused.get(self.tape) == self.number:
             end(self.tape, from_guard=True)
 
 
