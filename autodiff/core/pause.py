@@ -92,10 +92,17 @@ def end(tape: Any, in_collection: bool = False, from_guard: bool = False) -> Non
 
 
 def _on_collect(phase: str, info: dict[str, Any]) -> None:
-    """``gc.collect()`` (or a collection the user enabled) ends every engine pause."""
+    """``gc.collect()`` (or a collection the user enabled) ends every engine pause; at its
+    end the callback removes itself if it is the last one (so no other is skipped)."""
+    global _hooked
     if phase == "start":
         for tape in list(_paused):
             end(tape, in_collection=True)
+        return
+    with _lock:
+        if not _paused and _hooked and gc.callbacks and gc.callbacks[-1] is _on_collect:
+            gc.callbacks.pop()
+            _hooked = False
 
 
 def paused_tapes() -> int:
