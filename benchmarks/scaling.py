@@ -2,18 +2,20 @@
 
 Run alone (``.venv/bin/python benchmarks/scaling.py [--quick] [--processes N]``) or as part
 of ``make bench``. For each size, one forward and one backward pass of this engine, timed
-apart, with the garbage collector as Python starts it (enabled, default thresholds; one
-``gc.collect()`` before each run so that no run pays for the one before):
+apart in CPU time (``time.process_time``), each size in a fresh process with the garbage
+collector as Python starts it (enabled, default thresholds; one ``gc.collect()`` before
+each run so that no run pays for the one before):
 
 - a chain of n nodes (``workloads.chain_forward``: y = ((x + w)·w + w)·w ..., two Values
   per op), n = 1e4 ... 1e7, in ns per node;
 - MLP(2, [16, 16, 1]) on a batch of n samples with the summed squared error as the loss,
   n = 100 ... 10,000, in µs per sample (643 op nodes each).
 
-All sizes run in one process, in an order that rotates from round to round; a small size
-runs several times per round (as many as make about a tenth of the largest graph's
-nodes) and its median counts. The headline is each workload's cost at the largest size ÷
-at the smallest, taken in each of several fresh processes, and the median of those.
+A process first runs a small graph once (imports, caches), then the size it measures: a
+graph of a million nodes or more once, a smaller one as many times as make about a
+million nodes, and its median counts. Each size runs in five processes, the sizes
+interleaved; the table shows the median of the five, and the headline is the cost at the
+largest size ÷ at the smallest, of those medians.
 """
 
 from __future__ import annotations
@@ -33,37 +35,46 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(HERE.parent))
 
 from engines import autodiff_engine  # noqa: E402
-from groups import chain_once  # noqa: E402
-from workloads import mlp_build, mlp_forward, mlp_init, mlp_samples  # noqa: E402
+from workloads import chain_forward, mlp_build, mlp_forward, mlp_init, mlp_samples  # noqa: E402
 
 SIZES = {"full": {"chain": (10_000, 100_000, 1_000_000, 10_000_000),
-                  "batch": (100, 1_000, 10_000), "rounds": 1, "processes": 5},
-         "quick": {"chain": (1_000, 10_000), "batch": (10, 100), "rounds": 1, "processes": 1}}
+                  "batch": (100, 1_000, 10_000), "processes": 5},
+         "quick": {"chain": (1_000, 10_000), "batch": (10, 100), "processes": 1}}
 GOAL = 1.3  # per-node cost at the largest size ÷ at the smallest
 NODES_PER_SAMPLE = 643  # op nodes per sample: MLP(2, [16, 16, 1]) and its squared error
+RUN_NODES = 1_000_000  # a smaller graph runs as many times as make about this many nodes
 TITLES = {"chain": ("chain of n nodes", "ns/node", 1e9),
           "batch": ("MLP(2,[16,16,1]) on a batch of n samples", "µs/sample", 1e6)}
 
 
 def chain_run(n: int) -> tuple[float, float]:
-    """Seconds for the forward and the backward pass of an n-node chain."""
-    return chain_once(autodiff_engine(), n)
+    """CPU seconds for the forward and the backward pass of an n-node chain."""
+    engine = autodiff_engine()
+    gc.collect()
+    start = time.process_time()
+    y, x = chain_forward(engine, n)
+    middle = time.process_time()
+    engine.backward(y)
+    end = time.process_time()
+    if engine.grad_of(x) != 1.0:
+        raise RuntimeError("wrong gradient at the start of the chain")
+    return middle - start, end - middle
 
 
 def batch_run(n: int) -> tuple[float, float]:
-    """Seconds for the forward and the backward pass of MLP(2, [16, 16, 1]) on n samples."""
+    """CPU seconds for the forward and the backward pass of MLP(2, [16, 16, 1]) on n samples."""
     engine = autodiff_engine()
     layers, params = mlp_build(engine, mlp_init())
     samples = mlp_samples(n)
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     loss = None
     for x, y in samples:
         d = mlp_forward(engine, layers, x) - y
         loss = d * d if loss is None else loss + d * d
-    middle = time.perf_counter()
+    middle = time.process_time()
     engine.backward(loss)
-    end = time.perf_counter()
+    end = time.process_time()
     if engine.grad_of(params[0]) == 0.0:
         raise RuntimeError("no gradient reached the first weight")
     return middle - start, end - middle
@@ -72,26 +83,41 @@ def batch_run(n: int) -> tuple[float, float]:
 RUNS = {"chain": chain_run, "batch": batch_run}
 
 
-def measure(size: dict[str, Any]) -> dict[str, dict[int, dict[str, float]]]:
-    """``{workload: {n: {"forward": cost, "backward": cost}}}``, costs per node or sample."""
-    results: dict[str, dict[int, dict[str, list[float]]]] = {}
-    for workload, run in RUNS.items():
-        sizes = size[workload]
-        nodes = {n: n * (1 if workload == "chain" else NODES_PER_SAMPLE) for n in sizes}
-        repeats = {n: max(1, nodes[sizes[-1]] // 10 // nodes[n]) for n in sizes}
-        times: dict[int, dict[str, list[float]]] = {
-            n: {"forward": [], "backward": []} for n in sizes}
-        run(sizes[0])  # warm up
-        for r in range(size["rounds"]):
-            for n in sizes[r % len(sizes):] + sizes[:r % len(sizes)]:
-                for _ in range(repeats[n]):
-                    forward, backward = run(n)
-                    times[n]["forward"].append(forward / n)
-                    times[n]["backward"].append(backward / n)
-        results[workload] = times
-    return {workload: {n: {k: statistics.median(v) * TITLES[workload][2]
-                           for k, v in costs.items()} for n, costs in times.items()}
-            for workload, times in results.items()}
+def measure(workload: str, n: int) -> dict[str, float]:
+    """``{"forward": cost, "backward": cost}`` of ``workload`` at size ``n``, per node (ns)
+    or per sample (µs), in this process."""
+    run = RUNS[workload]
+    run(SIZES["quick"][workload][0])  # warm up
+    nodes = n * (1 if workload == "chain" else NODES_PER_SAMPLE)
+    times: dict[str, list[float]] = {"forward": [], "backward": []}
+    for _ in range(max(1, RUN_NODES // nodes)):
+        forward, backward = run(n)
+        times["forward"].append(forward / n * TITLES[workload][2])
+        times["backward"].append(backward / n * TITLES[workload][2])
+    return {kind: statistics.median(costs) for kind, costs in times.items()}
+
+
+def in_processes(quick: bool, processes: int) -> list[dict[str, Any]]:
+    """Each size of each workload measured in ``processes`` fresh interpreters, the sizes
+    interleaved: one ``{workload: {n (a string): costs}}`` per round."""
+    size = SIZES["quick" if quick else "full"]
+    found = []
+    for _ in range(processes):
+        found.append({})
+        for workload in RUNS:
+            for n in size[workload]:
+                command = [sys.executable, __file__, "--one", workload, str(n)]
+                done = subprocess.run(command, check=True, capture_output=True, text=True)
+                found[-1].setdefault(workload, {})[str(n)] = json.loads(done.stdout)
+    return found
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, dict[int, dict[str, float]]]:
+    """Each size's cost, the median over the rounds."""
+    return {workload: {int(n): {kind: statistics.median(run[workload][n][kind] for run in runs)
+                                for kind in ("forward", "backward")}
+                       for n in by_size}
+            for workload, by_size in runs[0].items()}
 
 
 def ratios(costs: dict[str, dict[int, dict[str, float]]]) -> dict[str, float]:
@@ -104,53 +130,43 @@ def ratios(costs: dict[str, dict[int, dict[str, float]]]) -> dict[str, float]:
     return out
 
 
-def in_processes(quick: bool, processes: int) -> list[dict[str, Any]]:
-    """Run :func:`measure` in ``processes`` fresh interpreters; their results in order."""
-    found = []
-    for _ in range(processes):
-        command = [sys.executable, __file__, "--one"] + (["--quick"] if quick else [])
-        done = subprocess.run(command, check=True, capture_output=True, text=True)
-        found.append(json.loads(done.stdout))
-    return found
-
-
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """The costs of every process (as JSON: sizes as strings) and the headline ratios."""
-    per_process = [ratios({w: {int(n): c for n, c in by_size.items()}
-                           for w, by_size in run.items()}) for run in runs]
-    return {"costs": runs, "ratios_per_process": per_process,
-            "ratio_median": {k: statistics.median(r[k] for r in per_process)
-                             for k in per_process[0]}}
+    """The costs of every round (as JSON: sizes as strings) and the headline ratios."""
+    return {"costs": runs, "ratio_of_medians": ratios(medians(runs))}
 
 
 def table(result: dict[str, Any]) -> list[str]:
     """Markdown: each size's cost (median over the processes), then the headline ratios."""
-    lines = ["| workload | n | forward | backward |", "|---|---|---|---|"]
+    lines = ["| workload | n | forward | backward | forward, range | backward, range |",
+             "|---|---|---|---|---|---|"]
+    costs = medians(result["costs"])
     for workload, (title, unit, _) in TITLES.items():
-        sizes = sorted({int(n) for run in result["costs"] for n in run.get(workload, {})})
-        for n in sizes:
-            cells = [statistics.median(run[workload][str(n)][kind] for run in result["costs"])
-                     for kind in ("forward", "backward")]
-            lines.append(f"| {title} [{unit}] | {n:,} | {cells[0]:,.0f} | {cells[1]:,.0f} |")
+        for n, cells in sorted(costs.get(workload, {}).items()):
+            spread = [[run[workload][str(n)][kind] for run in result["costs"]]
+                      for kind in ("forward", "backward")]
+            ranges = [f"{min(v):,.0f}–{max(v):,.0f}" for v in spread]
+            lines.append(f"| {title} [{unit}] | {n:,} | {cells['forward']:,.0f} | "
+                         f"{cells['backward']:,.0f} | {ranges[0]} | {ranges[1]} |")
     lines.append("")
-    count = len(result["ratios_per_process"])
-    for key, median in result["ratio_median"].items():
-        shown = ", ".join(f"{r[key]:.2f}" for r in result["ratios_per_process"])
-        lines.append(f"- {key}, cost at the largest size ÷ at the smallest, in each of {count} "
-                     f"processes: {shown}; their median **{median:.2f}×**; goal ≤ {GOAL}×.")
+    count = len(result["costs"])
+    for key, ratio in result["ratio_of_medians"].items():
+        workload = key.split()[0]
+        sizes = sorted(costs[workload])
+        lines.append(f"- {key}: cost at {sizes[-1]:,} ÷ at {sizes[0]:,} (medians of {count} "
+                     f"processes each) **{ratio:.2f}×**; goal ≤ {GOAL}×.")
     return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
-    parser.add_argument("--processes", type=int, help="fresh processes (default 5)")
-    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--processes", type=int, help="fresh processes per size (default 5)")
+    parser.add_argument("--one", nargs=2, metavar=("WORKLOAD", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    size = SIZES["quick" if args.quick else "full"]
     if args.one:
-        print(json.dumps(measure(size)))
+        print(json.dumps(measure(args.one[0], int(args.one[1]))))
         return
+    size = SIZES["quick" if args.quick else "full"]
     result = summary(in_processes(args.quick, args.processes or size["processes"]))
     print("\n".join(table(result)))
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from itertools import chain
 from typing import Any
 
+from . import pause as _pause
 from . import tape as _tape
 from .checks import check_seed_gradient
 from .errors import GradientOverflowError, rule_error
@@ -100,28 +101,28 @@ def backward(output: Any, grad: float = 1.0) -> None:
     with _LOCK:
         _passes += 1
         tape = _tape.current_or_none()
-        if tape is not None and (output._tape is tape or tape.overflowed):
+        pure = False
+        if tape is not None and output._tape is tape:
             pure = tape.pure and output._op is not None
-            # The next graph starts on a fresh tape; one with more room if this graph
-            # outgrew the tape (a big batch: the next one will be as big).
-            grown = min(2 * tape.capacity, _tape.MAX_CAPACITY) if tape.overflowed else None
-            nodes, leaves = _tape.retire(tape, grown)
-        else:
-            pure = False
-        if pure:
-            # Every op node of this graph is on the tape in creation order, and every leaf
-            # its ops used is in its leaves: walk the tape backwards from the output.
-            end = len(nodes) if nodes[-1] is output else nodes.index(output) + 1
-            walk = nodes if end == len(nodes) else nodes[:end]
-            if _holds_gradients(walk) or _holds_gradients(leaves):
-                _propagate_exactly(output, seed, walk, chain(walk, leaves))
-            else:
-                output.grad += seed
-                reverse_sweep(reversed(walk), STEPS, idle=_checked_at_zero(output))
-            return
-        order = creation_order(output)
-        _propagate_exactly(output, seed, [n for n in order if n._op is not None], order,
-                           every_node_leads=True)
+            # A fresh tape for the next graph: as big as this one if it paused the collector.
+            nodes, leaves = _tape.retire(tape, None if tape.paused else _tape.CAPACITY, False)
+        try:
+            if pure:
+                # Every op node of this graph is on the tape in creation order, and every
+                # leaf its ops used is in its leaves: walk the tape backwards from the output.
+                end = len(nodes) if nodes[-1] is output else nodes.index(output) + 1
+                walk = nodes if end == len(nodes) else nodes[:end]
+                if _holds_gradients(walk) or _holds_gradients(leaves):
+                    _propagate_exactly(output, seed, walk, chain(walk, leaves))
+                else:
+                    output.grad += seed
+                    reverse_sweep(reversed(walk), STEPS, idle=_checked_at_zero(output))
+                return
+            order = creation_order(output)
+            _propagate_exactly(output, seed, [n for n in order if n._op is not None], order,
+                               every_node_leads=True)
+        finally:  # the collector comes back, if output's tape paused it (even on an error)
+            _pause.end(output._tape)
 
 
 def _refuse_inside_a_transform() -> None:

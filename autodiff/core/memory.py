@@ -12,7 +12,8 @@ nothing to free, and costs a large share of the step. ``gc_paused()`` turns it o
 block of code and turns it back on afterwards (even when the block raises).
 
 The collector is one switch for the whole process, so the pause is shared: a counter
-under a lock counts the blocks inside ``gc_paused()`` in every thread. The first to enter
+under a lock counts the blocks inside ``gc_paused()`` in every thread, and the engine's
+own pauses while a tape holds a big graph (:mod:`autodiff.core.pause`). The first to enter
 notes whether the collector was enabled and disables it; only the last to leave enables
 it again, and only if it was enabled when the first entered. So pauses nest, two
 threads training at once never leave the collector off, and code that had disabled the
@@ -68,6 +69,17 @@ def live(items: list[Any]) -> list[Any]:
     return live
 
 
+_UNREFERENCED_MAPPED = min(map(sys.getrefcount, [object()])) if _UNREFERENCED else None
+
+
+def any_unreferenced(items: list[Any]) -> bool:
+    """Might :func:`live` let go of any of ``items``? A C-speed scan, three times faster
+    than :func:`live`: of the items that only ``items`` and each other refer to (a dropped
+    graph), the newest is referred to by ``items`` alone, as its operands' references point
+    only to older items. So if no item is referred to by ``items`` alone, all are live."""
+    return _UNREFERENCED_MAPPED in map(sys.getrefcount, items)
+
+
 def can_find_unreferenced() -> bool:
     """Can :func:`live` tell the items nothing else refers to? (Not where reference counts
     are not available or not exact: then the tape cannot free anything early.)"""
@@ -76,15 +88,35 @@ def can_find_unreferenced() -> bool:
 
 # --- gc_paused --------------------------------------------------------------------------
 
-_lock = threading.Lock()
-_users = 0  # blocks inside gc_paused(), in every thread
+_lock = threading.RLock()  # reentrant: a collection's callback may end a pause under it
+_users = 0  # holders of the pause: gc_paused() blocks and the engine's pauses, in every thread
 _restore = False  # whether the collector was enabled when the first of them entered
 
 
 def pause_count() -> int:
-    """How many ``gc_paused()`` blocks are active right now, in every thread."""
+    """How many holders pause the collector right now, in every thread: ``gc_paused()``
+    blocks and the engine's pauses for big tapes (:mod:`autodiff.core.pause`)."""
     with _lock:
         return _users
+
+
+def hold() -> None:
+    """One more holder of the pause: the first one notes the collector's state and stops it."""
+    global _users, _restore
+    with _lock:
+        if _users == 0:
+            _restore = gc.isenabled()
+            gc.disable()
+        _users += 1
+
+
+def release() -> None:
+    """One holder fewer: the last one restores the collector as the first one found it."""
+    global _users
+    with _lock:
+        _users -= 1
+        if _users == 0 and _restore:
+            gc.enable()
 
 
 class gc_paused:  # a context manager used like a function: `with autodiff.gc_paused():`
@@ -109,23 +141,14 @@ class gc_paused:  # a context manager used like a function: `with autodiff.gc_pa
         self._entered = False
 
     def __enter__(self) -> gc_paused:
-        global _users, _restore
         if self._entered:
             raise RuntimeError("this gc_paused() is already active: use a new "
                                "gc_paused() for each with-block")
-        with _lock:
-            if _users == 0:
-                _restore = gc.isenabled()
-                gc.disable()
-            _users += 1
-            self._entered = True
+        hold()
+        self._entered = True
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  traceback: TracebackType | None) -> None:
-        global _users
-        with _lock:
-            _users -= 1
-            self._entered = False
-            if _users == 0 and _restore:
-                gc.enable()
+        self._entered = False
+        release()

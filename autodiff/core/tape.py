@@ -13,15 +13,16 @@ the last ``backward()``) is collected and sorted instead, with the same results.
 joins the tape's ``leaves`` the first time an op on the tape uses it, so the fast walk
 knows every node whose ``.grad`` it may add to.
 
-A tape holds at most its capacity of nodes: ``CAPACITY`` (32,768, about 6 MB) at first.
-When it fills up it lets go of the nodes that nothing but the tape refers to any more. If
-most are still in use (a graph bigger than the tape), the tape is emptied and recording
-stops until the next ``backward()`` in this context: the big graph is sorted instead. So
-a dropped graph bigger than the tape is freed at once, and a smaller one at the next
-``backward()`` or the next time the tape fills. A context that runs ``backward()`` on
-such a graph (training on big batches) gets twice the capacity from then on, up to
-``MAX_CAPACITY`` (131,072 nodes, about 23 MB), so its graphs fit again. Graphs built
-under ``no_grad()`` record nothing at all.
+The tape has no fixed size. Each time it fills up (``limit``) it lets go of the nodes
+that nothing but the tape refers to any more (dropped graphs), and doubles its
+``capacity`` if more than half of it is still in use. While it holds a graph of more than
+``PAUSE_AT`` (32,768) live nodes it pauses CPython's cyclic garbage collector
+(:mod:`autodiff.core.pause` says until when); a smaller tape checks again each time it
+reaches ``PAUSE_AT`` nodes. After ``backward()`` the next tape of the context starts with
+room for a graph as big (a training loop does not grow it again at every step). So a
+dropped graph is freed at the next refill or ``backward()``, and a tape holds at most
+about twice the nodes in use, or ``PAUSE_AT``. Graphs built under ``no_grad()`` record
+nothing at all.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from .memory import can_find_unreferenced, live
+from . import pause
+from .memory import any_unreferenced, can_find_unreferenced, live
 
-CAPACITY = 1 << 15  # op nodes (and leaves) a new context's tape holds at most
-MAX_CAPACITY = 1 << 17  # the most it grows to, after backward() on graphs bigger than that
+CAPACITY = 1 << 15  # op nodes (and leaves) a new context's tape holds before its first refill
+PAUSE_AT = 1 << 15  # a tape holding more live nodes than this pauses the cyclic collector
 
 # Creation indices: ``next(creation_counter)`` for each new Value (thread-safe: one C
 # call under the GIL).
@@ -47,20 +49,18 @@ class Tape:
     node on it has an operand from elsewhere (then the tape walk cannot see the whole
     graph, and ``backward()`` sorts it instead)."""
 
-    __slots__ = ("capacity", "leaves", "limit", "nodes", "overflowed", "pure", "recording")
+    __slots__ = ("capacity", "leaves", "limit", "nodes", "paused", "pure", "recording")
 
-    def __init__(self, recording: bool = True, overflowed: bool = False,
-                 capacity: int | None = None) -> None:
+    def __init__(self, recording: bool = True, capacity: int | None = None) -> None:
         self.nodes: list[Any] = []
         self.leaves: list[Any] = []
         self.recording = recording
-        # A graph outgrew the tape: nothing more is recorded on it (backward() sorts).
-        self.overflowed = overflowed
-        self.pure = not overflowed
+        self.pure = True
+        self.paused = False  # does it pause the cyclic collector? (see autodiff.core.pause)
         # Recording leaves its fast path once len(nodes) reaches limit: then the tape
         # makes room (see make_room); a tape that does not record is always "full".
         self.capacity = CAPACITY if capacity is None else capacity
-        self.limit = self.capacity if recording and not overflowed else 0
+        self.limit = min(self.capacity, PAUSE_AT) if recording else 0
 
 
 NOT_RECORDING = Tape(recording=False)
@@ -81,10 +81,14 @@ def current() -> Tape:
     return tape
 
 
-def retire(tape: Tape, capacity: int | None = None) -> tuple[list[Any], list[Any]]:
+def retire(tape: Tape, capacity: int | None = None,
+           end_pause: bool = True) -> tuple[list[Any], list[Any]]:
     """Empty ``tape`` for good (a fresh one starts if it is this context's, with
-    ``capacity``, by default the same); return its nodes and leaves."""
+    ``capacity``, by default the same); return its nodes and leaves. Its pause of the
+    collector ends, unless ``end_pause`` is False (then the caller ends it)."""
     nodes, leaves = tape.nodes, tape.leaves
+    if end_pause and tape.paused:
+        pause.end(tape)
     tape.pure = False  # a retired tape is never walked again (first: other threads see it)
     tape.nodes = []
     tape.leaves = []
@@ -101,10 +105,8 @@ def record_rarely(out: Any, tape: Tape, left: Any, right: Any) -> None:
         out._op = out._a = out._b = out._tape = None
         return
     if len(tape.nodes) >= tape.limit or len(tape.leaves) >= tape.limit:
-        tape = tape if tape.overflowed else make_room(tape)
+        tape = make_room(tape)
         out._tape = tape
-        if tape.overflowed:
-            return
     for operand in (left, right):
         if operand is not None and type(operand) is not float and operand._tape is not tape:
             join(tape, operand)
@@ -125,20 +127,28 @@ def join(tape: Tape, operand: Any) -> None:
 def make_room(tape: Tape) -> Tape:
     """Drop what only the tape still refers to; return the tape to record on from now.
 
-    If more than half of the capacity is still in use, the graph being built is bigger
-    than the tape: the tape is retired (its nodes stay valid; backward() sorts them) and
-    an overflowed tape, which records nothing, stands in until the next backward(). (A
-    node kept on a tape keeps its whole graph alive, so none of a big graph is kept.)
+    More than half of the capacity still in use doubles it. More than ``PAUSE_AT // 2``
+    in use (at a refill, so in a tape of at least ``PAUSE_AT`` nodes) pause the collector,
+    until a refill finds at most that many (the graph was dropped). Where reference
+    counts cannot tell what is unused, the tape is retired instead (its nodes stay valid;
+    backward() sorts them) and a fresh one takes over.
     """
-    if can_find_unreferenced():
+    if not can_find_unreferenced():
+        retire(tape)
+        return current()
+    if any_unreferenced(tape.nodes):
         tape.nodes = live(tape.nodes)
+    if any_unreferenced(tape.leaves):
         tape.leaves = live(tape.leaves)
-        if max(len(tape.nodes), len(tape.leaves)) <= tape.capacity // 2:
-            return tape
-    retire(tape)
-    overflowed = Tape(overflowed=True, capacity=tape.capacity)
-    _current.set(overflowed)
-    return overflowed
+    held = max(len(tape.nodes), len(tape.leaves))
+    if held > tape.capacity // 2:
+        tape.capacity *= 2
+    if held > PAUSE_AT // 2:
+        pause.begin(tape)
+    elif tape.paused:
+        pause.end(tape)
+    tape.limit = tape.capacity if tape.paused else min(tape.capacity, PAUSE_AT)
+    return tape
 
 
 @contextmanager
@@ -163,4 +173,4 @@ def enable_grad() -> Iterator[None]:
         yield
     finally:
         _current.reset(token)
-        retire(tape)  # its nodes stay valid; backward() sorts them instead
+        retire(tape)  # its nodes stay valid (backward() sorts them); its pause ends
