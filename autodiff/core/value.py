@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import operators
 from .backward import backward
 from .checks import is_real
 from .graph import creation_order, float_outside_rules
@@ -149,9 +148,6 @@ class Value(ValueOperators):
             *(position[id(x)] if type(x) is Value else x for x in (node._a, node._b)),
             node.data, node.grad, node.label) for node in order]
         return _rebuild, (records,)
-
-
-operators.Value = Value  # the generated methods make and test for this class
 
 
 def _node(op: Any, a: Any, b: Any, data: float, grad: Any, label: str) -> Value:
