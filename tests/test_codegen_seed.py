@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +11,6 @@ from test_codegen_training import load_benchmark
 
 import nn
 from autodiff import Value, compile_grad, compile_graph
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 # --- the seed, compiled ----------------------------------------------------------------------
 
