@@ -43,6 +43,19 @@ def is_sequence(x: Any) -> bool:
 
 # --- numbers --------------------------------------------------------------------------
 
+def real_as_float(x: Any, what: str) -> float:
+    """A real number as a float: a TypeError names anything else (a bool, a str, a
+    complex), an OverflowError an int too large for a float."""
+    if not is_real(x):
+        raise TypeError(f"{what} must be a real number (int or float), "
+                        f"got {type(x).__name__}: {x!r}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{what} {str(x)[:20]}… ({len(str(x))} digits) is too large "
+                            "for a float") from None
+
+
 def check_finite(x: Any, what: str, values_too: bool = False) -> Any:
     """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf.
     With ``values_too`` a Value passes as it is (an outer transform's variable)."""
@@ -85,6 +98,14 @@ def check_int(x: Any, name: str, minimum: int) -> int:
     if x < minimum:
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"{name} must be {kind}, got {x!r}")
+    return int(x)
+
+
+def check_precision(x: Any, name: str = "precision") -> int:
+    """``x`` as a number of significant digits to show: an int from 1 to 17 (17 digits
+    tell every float apart)."""
+    if not is_integer(x) or not 1 <= x <= 17:
+        raise ValueError(f"{name} must be an int from 1 to 17, got {x!r}")
     return int(x)
 
 

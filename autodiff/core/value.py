@@ -11,22 +11,11 @@ import copy
 from typing import Any
 
 from .backward import backward
-from .checks import is_real
+from .checks import real_as_float
 from .graph import creation_order, float_outside_rules
 from .operators import ValueOperators
 from .ops import UNARY, variant
 from .tape import creation_counter
-
-
-def _as_float(data: Any, what: str) -> float:
-    if is_real(data):
-        try:
-            return float(data)
-        except OverflowError:
-            raise OverflowError(f"{what} {str(data)[:20]}… ({len(str(data))} digits) is "
-                                "too large for a float") from None
-    raise TypeError(f"{what} must be a real number (int or float), "
-                    f"got {type(data).__name__}: {data!r}")
 
 
 class Value(ValueOperators):
@@ -46,7 +35,7 @@ class Value(ValueOperators):
     __slots__ = ("_a", "_b", "_index", "_label", "_op", "_tape", "data", "grad")
 
     def __init__(self, data: float | int, label: str = "") -> None:
-        self.data = _as_float(data, "Value data")
+        self.data = real_as_float(data, "Value data")
         self.grad = 0.0
         self.label = label
         self._op = None
