@@ -170,3 +170,20 @@ def test_the_patch_check_can_fail(source):
 def test_the_patch_check_lets_instances_set_their_own_attributes():
     assert patches("class A:\n    def __init__(self):\n        self.x = 1\n"
                    "def f(node):\n    node.grad = 0.0") == []
+
+
+def raw_operand_reads(source: str) -> list[int]:
+    """Lines that read a node's operand slots (``._a``, ``._b``) directly: outside
+    autodiff/core a node's operands are read through its one accessor, ``node.operands``."""
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and node.attr in ("_a", "_b")]
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if "core" not in p.parts],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_outside_the_core_operands_are_read_through_node_operands(path):
+    assert raw_operand_reads(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_operand_check_can_fail():
+    assert raw_operand_reads("def f(node):\n    return node.operands[0], node._b") == [2]
