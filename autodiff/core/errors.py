@@ -12,6 +12,9 @@ PARTLY_ADDED = ("backward() stopped there, so this call's gradients are partly a
 class DomainError(ValueError):
     """An operand outside an op's domain, e.g. ``log(0)`` or ``sqrt(-1)``."""
 
+    #: ``(node, the rule's own error)`` when a derivative rule failed (set by rule_error)
+    failed_rule: tuple[Any, Exception] | None = None
+
 
 class GradientOverflowError(OverflowError):
     """A gradient became inf or nan although only finite numbers went into it."""
@@ -53,7 +56,7 @@ def rule_error(node: Any, exc: Exception, in_backward: bool = True) -> DomainErr
     error = DomainError(f"{op.name}: the derivative is undefined or infinite at operand "
                         f"{describe_operands(node.operands)}{describe_node(node)}: "
                         f"{exc or type(exc).__name__}{partly}")
-    error.failed_rule = (node, exc)  # type: ignore[attr-defined]
+    error.failed_rule = (node, exc)
     return error
 
 
