@@ -195,6 +195,16 @@ def test_the_issues_edge_points_raise_in_every_mode(steps, point, error):
     assert set(results.values()) | set(zeros.values()) == {("raise", error)}
 
 
+def test_a_second_order_gradient_that_overflows_is_the_same_error_as_on_floats():
+    # Found by hypothesis: gradients(create_graph=True) multiplies Values, and the product
+    # g · ∂/∂u overflowed as a plain OverflowError of the op (floats: GradientOverflowError).
+    steps = [("log_abs", 0), ("add", 0, 0), ("mul", 0, 3), ("add", 0, 0), ("log_abs", 5)]
+    results, _ = every_mode(steps, (1e-310, 0.0, 0.0))
+    assert results["gradients(create_graph=True)"] == results["gradients"] == (
+        "raise", "GradientOverflowError")
+    assert_one_answer(steps, (1e-310, 0.0, 0.0))
+
+
 def test_compiled_code_checks_an_edge_to_an_operand_folded_to_a_constant():
     # (x · 0) / (|x| + tiny) at 0: ∂/∂u = 1/tiny is inf on the edge to x · 0, which
     # compile_grad folds to the constant 0 (no gradient line is written for that edge)
