@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from .core.backward import as_raised, every_op, reverse_sweep
 from .core.checks import is_real
+from .core.errors import check_contribution
 from .core.graph import checked_partial, creation_order, value_operands
 from .core.ops import OPERAND_NAMES, UNARY, Op
 from .core.value import Value
@@ -230,7 +231,10 @@ def explain(output: Value, seed: float = 1.0) -> Explanation:
             local = checked_partial(node, position)
             if sends:
                 contribution = upstream * local
-                received[key] = received.get(key, 0.0) + contribution
+                before = received.get(key, 0.0)
+                received[key] = total = before + contribution
+                if total - total != 0.0:  # inf or nan: an error if only finite numbers went in
+                    check_contribution(node, parent, upstream, before, in_backward=False)
             else:  # as in every pass: a node whose gradient is 0 sends nothing
                 contribution = 0.0
                 received.setdefault(key, 0.0)

@@ -186,7 +186,8 @@ class NodeNames:
         op = node._op
         if op is None:
             return _Name(constant_text(node.data, self.precision), _ATOM, "", "", 0)
-        a = self._operand(node._a)
+        operands = node.operands
+        a = self._operand(operands[0])
         if op.kind == "unary":
             if op.name == "neg":
                 return self._fit(f"−{self._wrap(a, _PREFIX)}", _PREFIX, [a],
@@ -195,9 +196,9 @@ class NodeNames:
                 return self._fit(f"|{a.text}|", _ATOM, [a], lambda x: f"|{x.text}|")
             return self._fit(f"{op.symbol}({a.text})", _ATOM, [a],
                              lambda x: f"{op.symbol}({x.text})")
-        b = self._operand(node._b)
-        if op.name == "pow" and type(node._b) is float and node._b in _SUPERSCRIPTS:
-            sup = _SUPERSCRIPTS[node._b]
+        b = self._operand(operands[1])
+        if op.name == "pow" and type(operands[1]) is float and operands[1] in _SUPERSCRIPTS:
+            sup = _SUPERSCRIPTS[operands[1]]
             return self._fit(f"{self._wrap(a, _ATOM)}{sup}", _POWER, [a],
                              lambda x: f"{self._wrap(x, _ATOM)}{sup}")
         if op.symbol.isidentifier():  # a user's binary primitive: hypot(x, y)

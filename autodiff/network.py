@@ -94,7 +94,8 @@ def read_network(output: Value, order: list[Value]) -> Network | None:
         if len(users) != samples:
             return None
         for t, product in enumerate(users):
-            inputs[t][i] = product._b if product._a is weights[0, i, 0] else product._a
+            left, right = product.operands
+            inputs[t][i] = right if left is weights[0, i, 0] else left
     network = Network(output, sizes, samples, activations, z, a, inputs, weights, biases)
     _read_targets(network, children)
     return network
@@ -107,8 +108,8 @@ def _read_targets(network: Network, children: dict[int, list[Value]]) -> None:
         ys = []
         for node in network.a[depth, j]:
             piece = loss_piece_labels(node.label)[0]
-            ys += [c._b for c in children[id(node)] if c.label == piece and c._op.name == "sub"
-                   and isinstance(c._b, float)]
+            ys += [c.operands[1] for c in children[id(node)] if c.label == piece and
+                   c._op.name == "sub" and isinstance(c.operands[1], float)]
         if len(ys) != network.samples:
             return
         network.targets[j] = ys

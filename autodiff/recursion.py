@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .core.checks import check_precision
 from .core.graph import local_partial
 from .labels import parse_label
 from .network import Network, read_network
@@ -71,7 +72,7 @@ def _slope(node: Value, p: int) -> tuple[str, str, float]:
     if node._op is None or parse_label(node.label).kind == "z":
         return "1", "1", 1.0
     formula = node._op.derivative_formulas[0].split(" = ")[0]
-    z = node._a
+    z = node.operands[0]
     named = re.sub(r"\bu\b", z.label, re.sub(r"\bout\b", node.label, formula))
     numbers = re.sub(r"\bu\b", factor(z.data, p), re.sub(r"\bout\b", factor(node.data, p),
                                                           formula))
@@ -86,8 +87,7 @@ def network_steps(e: Explanation, step_by: str = "network", precision: int = 3,
     ``"layer"`` or ``"neuron"`` take those steps alone. ``print(step)`` shows one."""
     if step_by not in NETWORK_STEP_BY:
         raise ValueError(f"step_by must be one of {NETWORK_STEP_BY}, got {step_by!r}")
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    check_precision(precision)
     network = network or read_network(e.output, e.order)
     if network is None:
         raise ValueError("network_steps needs the backward pass of a loss computed by one nn "

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from autodiff import DomainError, Value
-from autodiff.core.checks import is_array, is_real, is_sequence
+from autodiff.core.checks import check_flag, is_array, is_real, is_sequence
 from autodiff.labels import loss_piece_labels
 
 
@@ -118,8 +118,7 @@ def binary_cross_entropy(pred: Any, target: Any, from_logits: bool = False) -> V
 
     With ``pred`` a Value, not a list, the mean is over that one output.
     """
-    if not isinstance(from_logits, bool):
-        raise TypeError(f"from_logits must be True or False, got {from_logits!r}")
+    check_flag(from_logits, "from_logits")
     terms = []
     pairs = _pairs(pred, target)
     for p, y in pairs:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from autodiff import Drawing
-from autodiff.core.checks import is_integer
+from autodiff.core.checks import check_precision
 
 from .delta import DeltaBackprop, delta_backprop
 from .losses import half_squared_error
@@ -110,8 +110,7 @@ def draw_deltas(model: MLP, X: Sequence[Any], Y: Sequence[Any], precision: int =
     ``caption`` (a first line above the title) can say which pass it shows."""
     if not isinstance(caption, str):
         raise TypeError(f"caption must be a str, got {type(caption).__name__}")
-    if not is_integer(precision) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    check_precision(precision)
     d, p = layer_deltas(model, X, Y), precision
     batch, depth = d.activations[0].shape[0], len(d.weights)
     samples = [f"sample {t}" for t in range(batch)]

@@ -117,3 +117,73 @@ def test_the_folders_show_the_architecture():
                not p.name.startswith("__")}
     assert {"core", "transforms", "codegen", "render"} <= folders
     assert not (ROOT / "autodiff" / "draw").exists()  # it would shadow autodiff.draw
+
+
+def patches(source: str) -> list[str]:
+    """Attributes set on a module or a class from outside it: ``X.attr = ...`` at module
+    level, or on an imported name or a module-level class anywhere; and every ``setattr``
+    or ``__setattr__`` call. (A class says what it has where it is defined.)"""
+    tree = ast.parse(source)
+    outside = {alias.asname or alias.name.split(".")[0] for node in ast.walk(tree)
+               if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    outside |= {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    module_level = set()
+    todo = list(tree.body)
+    while todo:  # the module's statements, into if/try/with/for but not into def or class
+        node = todo.pop()
+        module_level.add(id(node))
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            todo += [c for c in ast.iter_child_nodes(node) if isinstance(c, ast.stmt)]
+    found = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else [])
+        for target in (t for top in targets for t in ast.walk(top)):
+            if isinstance(target, ast.Attribute) and isinstance(target.ctx, ast.Store) and (
+                    id(node) in module_level or (isinstance(target.value, ast.Name) and
+                                                 target.value.id in outside)):
+                found.append(f"line {node.lineno}: {ast.unparse(target)} = ...")
+        if isinstance(node, ast.Call) and (
+                (isinstance(node.func, ast.Name) and node.func.id == "setattr") or
+                (isinstance(node.func, ast.Attribute) and node.func.attr == "__setattr__")):
+            found.append(f"line {node.lineno}: {ast.unparse(node.func)}(...)")
+    return found
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_attribute_is_patched_onto_a_module_or_class_after_import(path):
+    assert patches(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("source", [
+    "from . import operators\nclass Value:\n    pass\noperators.Value = Value",
+    "class Explanation:\n    pass\nExplanation.frame_writer = print",
+    "from .ops import Op\ndef f(op):\n    object.__setattr__(op, 'count', 1)",
+    "import types\nM = types.SimpleNamespace()\nM.scaled_pow = abs",
+    "from .x import table\ndef wire():\n    table.hook = print",
+    "def f(x):\n    setattr(x, 'y', 1)",
+])
+def test_the_patch_check_can_fail(source):
+    assert patches(source)
+
+
+def test_the_patch_check_lets_instances_set_their_own_attributes():
+    assert patches("class A:\n    def __init__(self):\n        self.x = 1\n"
+                   "def f(node):\n    node.grad = 0.0") == []
+
+
+def raw_operand_reads(source: str) -> list[int]:
+    """Lines that read a node's operand slots (``._a``, ``._b``) directly: outside
+    autodiff/core a node's operands are read through its one accessor, ``node.operands``."""
+    return [node.lineno for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.Attribute) and node.attr in ("_a", "_b")]
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if "core" not in p.parts],
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_outside_the_core_operands_are_read_through_node_operands(path):
+    assert raw_operand_reads(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_operand_check_can_fail():
+    assert raw_operand_reads("def f(node):\n    return node.operands[0], node._b") == [2]

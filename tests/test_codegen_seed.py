@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from test_codegen import assert_close, assert_same_results, eager
+from test_codegen_training import load_benchmark
 
 import nn
 from autodiff import Value, compile_grad, compile_graph
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
 # --- the seed, compiled ----------------------------------------------------------------------
 
 def load_seed_benchmark():
-    spec = importlib.util.spec_from_file_location("seed_compiled",
-                                                  ROOT / "benchmarks" / "seed_compiled.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """benchmarks/seed_compiled.py, with benchmarks/ on the path for its own imports (so
+    this file runs alone too)."""
+    return load_benchmark("seed_compiled")
 
 
 @pytest.mark.slow

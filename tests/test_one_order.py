@@ -96,3 +96,28 @@ def test_interior_gradients_agree_between_the_walks():
     out.backward()
     assert [bits(v.grad) for v in (x, a, b)] == tape
     assert ad.creation_order(out)[-1] is out
+
+
+def test_every_forward_pass_is_one_walk():
+    """forward_sweep and compile_grad's forward code both read forward_walk: a walk that
+    sees every op node, oldest first, is told of each node of both."""
+    from unittest import mock
+
+    from autodiff.codegen import emit
+    from autodiff.transforms import forward
+
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    z = (x * y).sin() + x
+    seen = []
+    real = forward.forward_walk
+
+    def spy(nodes, reached, step):
+        nodes = list(nodes)
+        seen.append([n.op for n in nodes if n.op])
+        return real(nodes, reached, step)
+
+    with mock.patch.object(forward, "forward_walk", spy), \
+            mock.patch.object(emit, "forward_walk", spy):
+        ad.forward_tangents(z, {x: 1.0})
+        compile_grad(lambda a, b: (a * b).sin() + a, 2)(2.0, 3.0)
+    assert seen == [["mul", "sin", "add"]] * 2

@@ -168,9 +168,9 @@ Each method computes its op's forward on floats and makes one node, put on this 
 tape (autodiff/core/tape.py); each ``<op>_backward(node, g)`` is the chain rule for one
 node: every operand's ``.grad`` gets ``g`` (the node's own gradient) times the table's
 local derivative. The backward pass (autodiff/core/backward.py) finds a node's step in
-``STEPS`` at the end of this file (``OP_mul`` → ``mul_backward``). ``Value`` is set by
-autodiff/core/value.py, which defines the class from ``ValueOperators`` (this file cannot
-import it: value.py imports this file).
+``STEPS`` at the end of this file (``OP_mul`` → ``mul_backward``). ``Value`` is the
+subclass of ``ValueOperators`` that autodiff/core/value.py defines (this file cannot import
+it: value.py imports this file).
 """
 
 from __future__ import annotations
@@ -185,10 +185,17 @@ from .tape import creation_counter, join, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 
-Value: Any = None  # the Value class (set by autodiff/core/value.py)
+Value: Any = None  # the Value class, set when autodiff/core/value.py defines it
 new = object.__new__
 NOT_FINITE = OverflowError("the float result is not finite")  # + − × ÷ overflowed silently
 '''
+
+
+# Value is ValueOperators' first subclass: the methods make and test for it.
+SUBCLASS = ["    def __init_subclass__(cls, **kwargs):",
+            '        """Value (autodiff/core/value.py), the first subclass, is what ops make."""',
+            "        super().__init_subclass__(**kwargs)", "        global Value",
+            "        if Value is None:", "            Value = cls", ""]
 
 
 def source() -> str:
@@ -216,7 +223,7 @@ def source() -> str:
         "# The math namespace the derivative rules use, on floats.", *math_names, "", "",
         "class ValueOperators:",
         '    """The operators and math methods of Value, one for each op of the table."""',
-        "", "    __slots__ = ()", "", "\n\n".join(methods), "", "",
+        "", "    __slots__ = ()", "", *SUBCLASS, "\n\n".join(methods), "", "",
         "# --- backward steps: the chain rule for one node of each op variant ---", "", "",
         "\n\n\n".join(steps), "", "",
         "# The step for each op variant, as backward() looks it up.", *table, ""])

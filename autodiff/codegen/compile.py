@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from ..core.checks import is_integer, is_real
+from ..core.checks import is_integer, is_real, real_as_float
 from ..core.graph import creation_order
 from ..core.ops import FLOAT_MATH, UNARY, Op, is_primitive
 from ..core.primitives import Primitive
@@ -121,10 +121,7 @@ def _example_point(nargs: int, example: Sequence[float] | None) -> list[float]:
     point = list(example)
     if len(point) != nargs:
         raise ValueError(f"example has {len(point)} values but nargs is {nargs}")
-    for i, x in enumerate(point):
-        if not is_real(x):
-            raise TypeError(f"example[{i}] must be a real number, got {type(x).__name__}")
-    return [float(x) for x in point]
+    return [real_as_float(x, f"example[{i}]") for i, x in enumerate(point)]
 
 
 # CPython's message when no operand defines < <= > >= (Objects/object.c, do_richcompare:
@@ -283,17 +280,7 @@ def _replay(order: list[Value], inputs: list[Value], output: Any, aux: list[Any]
 def _real_arguments(*args: Any) -> tuple[float, ...]:
     """The arguments of a compiled gradient as floats; a TypeError names one that is not a
     real number (bool, str, None and complex are not), as the eager engine's Value does."""
-    floats = []
-    for i, x in enumerate(args):
-        if not is_real(x):
-            raise TypeError(f"compiled gradient: argument {i} must be a real number (int or "
-                            f"float), got {type(x).__name__}: {x!r}")
-        try:
-            floats.append(float(x))
-        except OverflowError:
-            raise OverflowError(f"compiled gradient: argument {i} ({len(str(x))} digits) is "
-                                "too large for a float") from None
-    return tuple(floats)
+    return tuple(real_as_float(x, f"compiled gradient: argument {i}") for i, x in enumerate(args))
 
 
 def _namespace(order: list[Value], inputs: list[Value], output: Any, aux: list[Any] | None

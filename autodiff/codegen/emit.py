@@ -1,6 +1,7 @@
 """Writes the straight-line Python of a compiled gradient from a traced graph.
 
-Forward: one assignment per op node, in creation order, from the op table's forward
+Forward: one assignment per op node, written in the forward walk of forward mode
+(:func:`autodiff.transforms.forward.forward_walk`), from the op table's forward
 (Python operators run on code-generation symbols; other forwards are called by name, so
 their domain checks stay in the op table). Reverse: one assignment per gradient, from
 the op table's rules run on symbols, contributions summed in the eager engine's order.
@@ -16,6 +17,7 @@ from ..core.errors import DomainError, GradientOverflowError
 from ..core.graph import checked_partial, creation_order
 from ..core.ops import FLOAT_MATH, OPERAND_NAMES, UNARY, Op, can_be_infinite
 from ..core.value import Value
+from ..transforms.forward import forward_walk
 from .calls import primitive_calls
 from .symbols import SYMBOL_MATH, Sym, constant, inline, is_integral, name
 from .symbols import contribution as local_contribution
@@ -99,32 +101,38 @@ class _Generator:
 
     # --- forward ---------------------------------------------------------------------
     def forward(self) -> None:
+        """The forward lines: one walk over the graph (the forward sweep's,
+        :func:`forward_walk`), in which each op node writes its line."""
         for node in self.order:
-            op = node._op
-            if op is None:
-                self.sym.setdefault(id(node), constant(node.data))  # a leaf that is not an input
-                continue
-            args = self.operand_syms(node)
-            if all(a.const is not None for a in args):
-                value = constant(node.data)  # a constant subexpression: evaluated already
-            else:
-                value = self.forward_expression(op, args)
-            if not value.is_atom:
-                target = self.new_name()
-                self.own_name[id(node)] = target
-                written_out = getattr(op.forward, "expression", None) is not None
-                value = self.emit(target, value, op.name if written_out else
-                                  f"{op.name}: {op.formula}")
-                if op.kind != UNARY or op.name in self.calls:  # a user's forward may be inf
-                    self.checked[target] = None
-                    # inf or nan in an operand of + − × (or a numerator) carries into
-                    # this result, which is checked: the operand needs no check of its own.
-                    carried = args if op.name in ("add", "sub", "mul") else (
-                        args[:1] if op.name == "div" else [])
-                    self.covered.update(a.text for a in carried if a.const is None)
-            elif op.kind != UNARY:  # folded (x + 0, x · 1, x · 0): the engine checks x + 0
-                self.checked.update((a.text, None) for a in args if a.const is None)
-            self.sym[id(node)] = value
+            if node._op is None:  # a leaf that is not an input is a constant
+                self.sym.setdefault(id(node), constant(node.data))
+        forward_walk(self.order, self.sym, self.write)
+
+    def write(self, node: Value, inputs: Any) -> Sym:
+        """The step of ``node``: its line (unless it folds to a constant or a name), and its
+        symbol, which the walk holds for it."""
+        op = node._op
+        args = self.operand_syms(node)
+        if all(a.const is not None for a in args):
+            value = constant(node.data)  # a constant subexpression: evaluated already
+        else:
+            value = self.forward_expression(op, args)
+        if not value.is_atom:
+            target = self.new_name()
+            self.own_name[id(node)] = target
+            written_out = getattr(op.forward, "expression", None) is not None
+            value = self.emit(target, value, op.name if written_out else
+                              f"{op.name}: {op.formula}")
+            if op.kind != UNARY or op.name in self.calls:  # a user's forward may be inf
+                self.checked[target] = None
+                # inf or nan in an operand of + − × (or a numerator) carries into
+                # this result, which is checked: the operand needs no check of its own.
+                carried = args if op.name in ("add", "sub", "mul") else (
+                    args[:1] if op.name == "div" else [])
+                self.covered.update(a.text for a in carried if a.const is None)
+        elif op.kind != UNARY:  # folded (x + 0, x · 1, x · 0): the engine checks x + 0
+            self.checked.update((a.text, None) for a in args if a.const is None)
+        return value
 
     def forward_expression(self, op: Op, args: list[Sym]) -> Sym:
         """:func:`forward_expression`, or the call of a user primitive's forward by name."""

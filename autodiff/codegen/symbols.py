@@ -233,9 +233,9 @@ def _scaled_pow(c: Any, u: Any, e: Any) -> Sym:
 
 # The namespace ``m`` on symbols: each function of FLOAT_MATH becomes a call to itself,
 # except that scaled_pow with constant factor and whole exponent is written out.
-SYMBOL_MATH = SimpleNamespace(**{fn_name: _symbolic_call(fn_name, fn)
+SYMBOL_MATH = SimpleNamespace(**{fn_name: _scaled_pow if fn_name == "scaled_pow" else
+                                 _symbolic_call(fn_name, fn)
                                  for fn_name, fn in vars(FLOAT_MATH).items()})
-SYMBOL_MATH.scaled_pow = _scaled_pow
 
 
 def contribution(op: Any, position: int, grad: Sym, operands: list[Sym], out: Sym) -> Sym:

@@ -11,17 +11,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import describe_operands
-
-
-def _is_node(x: Any) -> bool:
-    return hasattr(x, "data") and hasattr(x, "grad")
+from .errors import describe_operands, is_node
 
 
 def is_real(x: Any) -> bool:
     """A real number (int, float, numpy scalar...): not a bool, a complex or a Value."""
     return type(x) is float or type(x) is int or (
-        isinstance(x, numbers.Real) and not isinstance(x, bool) and not _is_node(x))
+        isinstance(x, numbers.Real) and not isinstance(x, bool) and not is_node(x))
 
 
 def is_integer(x: Any) -> bool:
@@ -43,10 +39,23 @@ def is_sequence(x: Any) -> bool:
 
 # --- numbers --------------------------------------------------------------------------
 
+def real_as_float(x: Any, what: str) -> float:
+    """A real number as a float: a TypeError names anything else (a bool, a str, a
+    complex), an OverflowError an int too large for a float."""
+    if not is_real(x):
+        raise TypeError(f"{what} must be a real number (int or float), "
+                        f"got {type(x).__name__}: {x!r}")
+    try:
+        return float(x)
+    except OverflowError:
+        raise OverflowError(f"{what} {str(x)[:20]}… ({len(str(x))} digits) is too large "
+                            "for a float") from None
+
+
 def check_finite(x: Any, what: str, values_too: bool = False) -> Any:
     """A finite real number as a float: TypeError for a non-number, ValueError for nan/inf.
     With ``values_too`` a Value passes as it is (an outer transform's variable)."""
-    if values_too and _is_node(x):
+    if values_too and is_node(x):
         return x
     if not is_real(x):
         raise TypeError(f"{what} must be a real number, got {type(x).__name__}: {x!r}")
@@ -70,7 +79,7 @@ def check_finites(xs: Any, what: str, length: int | None = None, values_too: boo
 def check_loss_value(value: Any, loss: Any) -> Any:
     """What a loss function returned: it must be a Value (the batch's loss, built from the
     model's outputs), or training would fail inside or, compiled, learn nothing."""
-    if not (_is_node(value) and hasattr(value, "backward")):
+    if not (is_node(value) and hasattr(value, "backward")):
         name = getattr(loss, "__qualname__", None) or repr(loss)
         raise TypeError(f"the loss function {name} must return a Value (the batch's loss, "
                         f"computed from the model's outputs), got {type(value).__name__}: "
@@ -85,6 +94,14 @@ def check_int(x: Any, name: str, minimum: int) -> int:
     if x < minimum:
         kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ValueError(f"{name} must be {kind}, got {x!r}")
+    return int(x)
+
+
+def check_precision(x: Any, name: str = "precision") -> int:
+    """``x`` as a number of significant digits to show: an int from 1 to 17 (17 digits
+    tell every float apart)."""
+    if not is_integer(x) or not 1 <= x <= 17:
+        raise ValueError(f"{name} must be an int from 1 to 17, got {x!r}")
     return int(x)
 
 

@@ -12,12 +12,16 @@ PARTLY_ADDED = ("backward() stopped there, so this call's gradients are partly a
 class DomainError(ValueError):
     """An operand outside an op's domain, e.g. ``log(0)`` or ``sqrt(-1)``."""
 
+    #: ``(node, the rule's own error)`` when a derivative rule failed (set by rule_error)
+    failed_rule: tuple[Any, Exception] | None = None
+
 
 class GradientOverflowError(OverflowError):
     """A gradient became inf or nan although only finite numbers went into it."""
 
 
-def _is_node(x: Any) -> bool:
+def is_node(x: Any) -> bool:
+    """A Value (or a node like one: it has ``data`` and ``grad``), not a number."""
     return hasattr(x, "data") and hasattr(x, "grad")
 
 
@@ -25,7 +29,7 @@ def describe_operands(operands: tuple[Any, ...]) -> str:
     """Operands for an error message: a Value's number and label, a constant's number."""
     return ", ".join(
         (f"{v.data!r} (node {v.label!r})" if v.label else f"{v.data!r} (unlabelled node)")
-        if _is_node(v) else repr(v) for v in operands)
+        if is_node(v) else repr(v) for v in operands)
 
 
 def describe_node(node: Any) -> str:
@@ -53,7 +57,7 @@ def rule_error(node: Any, exc: Exception, in_backward: bool = True) -> DomainErr
     error = DomainError(f"{op.name}: the derivative is undefined or infinite at operand "
                         f"{describe_operands(node.operands)}{describe_node(node)}: "
                         f"{exc or type(exc).__name__}{partly}")
-    error.failed_rule = (node, exc)  # type: ignore[attr-defined]
+    error.failed_rule = (node, exc)
     return error
 
 
@@ -68,7 +72,7 @@ def infinite_partial_error(node: Any, operand: Any, local: float) -> GradientOve
 
 def all_finite(node: Any) -> bool:
     """Are the node's value and all of its operands finite numbers?"""
-    return _finite(node.data) and all(_finite(v.data if _is_node(v) else v)
+    return _finite(node.data) and all(_finite(v.data if is_node(v) else v)
                                       for v in node.operands)
 
 
@@ -83,7 +87,7 @@ def check_contribution(node: Any, operand: Any, g: float, before: Any,
     far ``before``). Infinities and NaNs the user put in follow IEEE arithmetic."""
     operands = node.operands
     if _finite(before) and _finite(g) and _finite(node.data) and all(
-            _finite(v.data if _is_node(v) else v) for v in operands):
+            _finite(v.data if is_node(v) else v) for v in operands):
         raise GradientOverflowError(
             f"{node._op.name}: the gradient sent to operand {describe_operands((operand,))} "
             f"overflows a float (at the {node._op.name}{describe_node(node)}: upstream "

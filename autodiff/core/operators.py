@@ -8,9 +8,9 @@ Each method computes its op's forward on floats and makes one node, put on this 
 tape (autodiff/core/tape.py); each ``<op>_backward(node, g)`` is the chain rule for one
 node: every operand's ``.grad`` gets ``g`` (the node's own gradient) times the table's
 local derivative. The backward pass (autodiff/core/backward.py) finds a node's step in
-``STEPS`` at the end of this file (``OP_mul`` → ``mul_backward``). ``Value`` is set by
-autodiff/core/value.py, which defines the class from ``ValueOperators`` (this file cannot
-import it: value.py imports this file).
+``STEPS`` at the end of this file (``OP_mul`` → ``mul_backward``). ``Value`` is the
+subclass of ``ValueOperators`` that autodiff/core/value.py defines (this file cannot import
+it: value.py imports this file).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .tape import creation_counter, join, record_rarely
 from .tape import current as start_tape
 from .tape import current_or_none as tape_now
 
-Value: Any = None  # the Value class (set by autodiff/core/value.py)
+Value: Any = None  # the Value class, set when autodiff/core/value.py defines it
 new = object.__new__
 NOT_FINITE = OverflowError("the float result is not finite")  # + − × ÷ overflowed silently
 
@@ -83,6 +83,13 @@ class ValueOperators:
     """The operators and math methods of Value, one for each op of the table."""
 
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs):
+        """Value (autodiff/core/value.py), the first subclass, is what ops make."""
+        super().__init_subclass__(**kwargs)
+        global Value
+        if Value is None:
+            Value = cls
 
     def __add__(self, other):
         """add: self + other, out = u + v; ∂out/∂u = 1, ∂out/∂v = 1."""

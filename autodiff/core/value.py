@@ -10,24 +10,12 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import operators
 from .backward import backward
-from .checks import is_real
+from .checks import real_as_float
 from .graph import creation_order, float_outside_rules
 from .operators import ValueOperators
 from .ops import UNARY, variant
 from .tape import creation_counter
-
-
-def _as_float(data: Any, what: str) -> float:
-    if is_real(data):
-        try:
-            return float(data)
-        except OverflowError:
-            raise OverflowError(f"{what} {str(data)[:20]}… ({len(str(data))} digits) is "
-                                "too large for a float") from None
-    raise TypeError(f"{what} must be a real number (int or float), "
-                    f"got {type(data).__name__}: {data!r}")
 
 
 class Value(ValueOperators):
@@ -47,7 +35,7 @@ class Value(ValueOperators):
     __slots__ = ("_a", "_b", "_index", "_label", "_op", "_tape", "data", "grad")
 
     def __init__(self, data: float | int, label: str = "") -> None:
-        self.data = _as_float(data, "Value data")
+        self.data = real_as_float(data, "Value data")
         self.grad = 0.0
         self.label = label
         self._op = None
@@ -149,9 +137,6 @@ class Value(ValueOperators):
             *(position[id(x)] if type(x) is Value else x for x in (node._a, node._b)),
             node.data, node.grad, node.label) for node in order]
         return _rebuild, (records,)
-
-
-operators.Value = Value  # the generated methods make and test for this class
 
 
 def _node(op: Any, a: Any, b: Any, data: float, grad: Any, label: str) -> Value:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.checks import is_integer
+from ..core.checks import check_flag, check_precision, is_integer
 from ..core.graph import creation_order, value_operands
 from ..core.ops import BINARY, CONST_LEFT, CONST_RIGHT, OPERAND_NAMES
 from ..core.value import Value
@@ -45,14 +45,10 @@ class Options:
 
     def __post_init__(self) -> None:
         for flag in ("show_grad", "flow", "why_zero", "collapse"):
-            if not isinstance(getattr(self, flag), bool):
-                raise TypeError(f"{flag} must be True or False, got "
-                                f"{type(getattr(self, flag)).__name__}: {getattr(self, flag)!r}")
+            check_flag(getattr(self, flag), flag)
         if self.rankdir not in RANKDIRS:
             raise ValueError(f"rankdir must be one of {RANKDIRS}, got {self.rankdir!r}")
-        if isinstance(self.precision, bool) or not isinstance(self.precision, int) or not (
-                1 <= self.precision <= 17):
-            raise ValueError(f"precision must be an int from 1 to 17, got {self.precision!r}")
+        check_precision(self.precision)
         if self.group not in GROUPS:
             raise ValueError(f"group must be one of {GROUPS}, got {self.group!r}")
         if self.max_nodes is not None and (isinstance(self.max_nodes, bool) or not isinstance(
@@ -229,9 +225,9 @@ class _Renderer:
     def op_label(self, node: Value) -> str:
         op, p = node._op, self.options.precision
         if op.kind is CONST_RIGHT:
-            return f"{op.symbol} {constant_text(node._b, p)}"
+            return f"{op.symbol} {constant_text(node.operands[1], p)}"
         if op.kind is CONST_LEFT:
-            return f"{constant_text(node._a, p)} {op.symbol}"
+            return f"{constant_text(node.operands[0], p)} {op.symbol}"
         return op.symbol
 
     # --- the picture ---------------------------------------------------------------------

@@ -130,8 +130,8 @@ class Marks:
         name = OPERAND_NAMES[position]
         if op.name == "relu":
             return f"inactive ReLU: ∂/∂{name} = {op.derivative_formulas[0]} is 0 here"
-        constant = child._b if op.kind is CONST_RIGHT else child._a if op.kind is CONST_LEFT \
-            else None
+        constant = child.operands[1] if op.kind is CONST_RIGHT else child.operands[0] if (
+            op.kind is CONST_LEFT) else None
         if op.name == "mul" and constant == 0:
             return "multiplied by the constant 0"
         return f"{op.name}: ∂/∂{name} = {op.derivative_formulas[position]} is 0 here"

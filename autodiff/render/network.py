@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.checks import check_precision
 from ..explain import explain
 from ..labels import NodeNames
 from ..network import Network, read_network
@@ -297,8 +298,7 @@ def draw_network(output: Value, *, precision: int = 3, caption: str = "") -> Net
 
     Raises ValueError when the graph is not one whole network labelled by ``nn`` (draw it
     with :func:`autodiff.draw`)."""
-    if isinstance(precision, bool) or not isinstance(precision, int) or not 1 <= precision <= 17:
-        raise ValueError(f"precision must be an int from 1 to 17, got {precision!r}")
+    check_precision(precision)
     if not isinstance(caption, str):
         raise TypeError(f"caption must be a str, got {type(caption).__name__}")
     e = explain(output)

@@ -9,8 +9,9 @@ oldest node first, and gives each node the tangent
 with every local derivative read off the op table
 (:func:`autodiff.core.graph.local_partial`), so there is no second copy of any derivative.
 :func:`forward_sweep` is that sweep, written once: ``forward_tangents``, ``jvp``, forward
-``jacobian``, ``hvp`` and :func:`autodiff.explain_forward` are its readers. The rules,
-stated as exactly as the backward pass states its own:
+``jacobian``, ``hvp`` and :func:`autodiff.explain_forward` are its readers. Its walk,
+:func:`forward_walk`, also writes ``compile_grad``'s forward code. The rules, stated as
+exactly as the backward pass states its own:
 
 - The *seeded* leaves are the ones given a tangent (all the primals, in ``jvp``). A node
   is *reached* when one of its Value operands is a seeded leaf or a reached node.
@@ -45,6 +46,31 @@ from .nesting import as_value, evaluating, fresh_input, is_nested, refuse_floats
 Term = tuple[int, Value, Any, Any, Any, Any]
 
 
+# What the walk hands a step for each operand it has reached: (operand position, operand,
+# what the walk holds for that operand).
+Reached = tuple[int, Value, Any]
+
+
+def forward_walk(nodes: Iterable[Value], reached: dict[int, Any],
+                 step: Callable[[Value, list[Reached]], Any]) -> None:
+    """The forward walk that every forward pass reads: each op node of ``nodes`` (oldest
+    first; leaves are passed over) goes to ``step(node, inputs)``, ``inputs`` being its
+    Value operands that ``reached`` holds (by id), in operand order. What the step returns
+    is held for the node, unless it is None (the node is then not reached). Readers:
+    :func:`forward_sweep` (tangents) and ``compile_grad``'s forward code (symbols)."""
+    for node in nodes:
+        if node._op is None:
+            continue
+        inputs = []
+        for position, operand in value_operands(node):
+            held = reached.get(id(operand))
+            if held is not None:
+                inputs.append((position, operand, held))
+        result = step(node, inputs)
+        if result is not None:
+            reached[id(node)] = result
+
+
 def forward_sweep(nodes: Iterable[Value], tangents: dict[int, Any],
                   visit: Callable[[Value, list[Term], Any], None] | None = None,
                   differentiable: bool = False) -> None:
@@ -58,26 +84,25 @@ def forward_sweep(nodes: Iterable[Value], tangents: dict[int, Any],
     multiplies (the edge-point rule, :func:`autodiff.core.graph.checked_partial`). With
     ``differentiable=True`` the rules run on Values, so the tangents can be differentiated
     again. ``visit(node, terms, tangent)`` is told of every node, reached (with its terms)
-    or not (with none).
+    or not (with none). The walk is :func:`forward_walk`.
     """
     m = VALUE_MATH if differentiable else FLOAT_MATH
-    for node in nodes:
+
+    def tangent(node: Value, inputs: list[Reached]) -> Any:
         total: Any = 0.0
         terms: list[Term] = []
-        for position, operand in value_operands(node):
-            t = tangents.get(id(operand))
-            if t is not None:
-                local = checked_partial(node, position, m, differentiable)
-                product = local * t
-                total = product if differentiable and not terms else total + product
-                terms.append((position, operand, local, t, product, total))
-        if terms:
-            if not differentiable:
-                check_tangent(node, total, [term[3] for term in terms] +
-                              [term[2] for term in terms])
-            tangents[id(node)] = total
+        for position, operand, t in inputs:
+            local = checked_partial(node, position, m, differentiable)
+            product = local * t
+            total = product if differentiable and not terms else total + product
+            terms.append((position, operand, local, t, product, total))
+        if terms and not differentiable:
+            check_tangent(node, total, [term[3] for term in terms] + [term[2] for term in terms])
         if visit is not None:
             visit(node, terms, total)
+        return total if terms else None
+
+    forward_walk(nodes, tangents, tangent)
 
 
 def check_tangent(node: Value, total: float, terms: Sequence[float]) -> None:

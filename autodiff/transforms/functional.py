@@ -7,7 +7,7 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..core.checks import is_integer
+from ..core.checks import is_integer, is_real
 from ..core.value import Value
 from .gradients import gradients
 from .nesting import as_value, evaluating, fresh_input, is_nested
@@ -51,7 +51,7 @@ def _value_and_grad(f: Callable[..., Any], argnums: int | Sequence[int], who: st
         inputs = []
         for i in positions:
             arg = args[i]
-            if not isinstance(arg, (Value, numbers.Real)):
+            if not isinstance(arg, Value) and not is_real(arg):
                 raise TypeError(f"argument {i} must be a real number, got {type(arg).__name__}")
             x = fresh_input(arg)
             args_list[i] = x

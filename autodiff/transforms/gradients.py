@@ -129,12 +129,16 @@ def gradients(output: Value, inputs: Sequence[Value] | Value, create_graph: bool
             key = id(parent)
             if key not in leads:
                 continue
-            contribution = g * checked_partial(node, position, m, create_graph)
+            local = checked_partial(node, position, m, create_graph)
             before = grads.get(key)
-            if before is None:
-                total = contribution if create_graph else 0.0 + contribution
-            else:
-                total = before + contribution
+            try:
+                contribution = g * local
+                total = (contribution if create_graph else 0.0 + contribution) if (
+                    before is None) else before + contribution
+            except OverflowError:  # on Values (create_graph): the same error as on floats
+                check_contribution(node, parent, _data(g),
+                                   0.0 if before is None else _data(before), in_backward=False)
+                raise
             grads[key] = total
             if type(total) is float and total - total != 0.0:
                 check_contribution(node, parent, g, 0.0 if before is None else before,
