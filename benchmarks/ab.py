@@ -7,6 +7,8 @@ round. Each process warms up, then times (CPU time) MLP(2,[16,16,1]) forward + b
 per sample and the seed's epoch, with the collector as Python starts it, and reports the
 median of its repetitions. The headline is the median over rounds of this worktree's time
 ÷ the earlier commit's, in the same round.
+Fresh processes, where benchmarks/paired.py loads two checkouts into one: the collector's
+state is per process, so only separate processes see a change to its pause.
 """
 
 from __future__ import annotations
