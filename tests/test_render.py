@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import graphviz
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from autodiff import DotNotFoundError, Drawing, Value, creation_order, draw, explain
@@ -122,6 +122,11 @@ def test_hostile_labels_give_valid_dot_and_show_as_written(label):
 @needs_dot
 @settings(max_examples=20)
 @given(st.text(max_size=12))
+@example(']')
+@example(']]>')
+@example('a]')
+@example('[]')
+@example('<]>')
 def test_any_text_label_renders(label):
     x = Value(1.0, label)
     root = svg_tree(draw(x * 3.0))

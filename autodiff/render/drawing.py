@@ -8,8 +8,9 @@ labels (``graphviz.escape``) but has no escaping for the inside of an HTML-like 
 :func:`html_text` does that: the XML entities ``&amp; &lt; &gt; &quot;`` (what Graphviz's
 HTML parser understands), ``<BR/>`` for line breaks, and a visible ``\\xNN`` / ``\\uHHHH``
 (hex digits) for control characters and lone surrogates, which no SVG (XML 1.0) file may contain.
-Graphviz shows two backslashes in an HTML-like label as one, so each is doubled. Braces
-and ``|`` have no meaning inside HTML-like labels and stay as written.
+Graphviz shows two backslashes in an HTML-like label as one, so each is doubled, and
+``dot`` 2.43 rejects a ``]`` right after a tag, so each ``]`` is ``&#93;``. Braces and
+``|`` have no meaning inside HTML-like labels and stay as written.
 """
 
 from __future__ import annotations
@@ -85,7 +86,8 @@ class Drawing(graphviz.Digraph):
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "<BR/>",
              "\t": " ",  # Graphviz drops a tab inside an HTML-like label
-             "\\": "\\\\"}  # and shows two backslashes as one
+             "\\": "\\\\",  # and shows two backslashes as one
+             "]": "&#93;"}  # and rejects "]" right after a tag ("<B>]</B>")
 
 
 def _clean(text: str) -> str:
