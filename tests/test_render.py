@@ -123,9 +123,10 @@ def test_hostile_labels_give_valid_dot_and_show_as_written(label):
 @settings(max_examples=20)
 @given(st.text(max_size=12))
 @example(']')
-@example(']]>')
-@example('a]')
-@example('[]')
+@example(']]')
+@example('a\n]')
+@example(']\n]')
+@example('z1[0]')
 @example('<]>')
 def test_any_text_label_renders(label):
     x = Value(1.0, label)

@@ -9,8 +9,9 @@ labels (``graphviz.escape``) but has no escaping for the inside of an HTML-like 
 HTML parser understands), ``<BR/>`` for line breaks, and a visible ``\\xNN`` / ``\\uHHHH``
 (hex digits) for control characters and lone surrogates, which no SVG (XML 1.0) file may contain.
 Graphviz shows two backslashes in an HTML-like label as one, so each is doubled, and
-``dot`` 2.43 rejects a ``]`` right after a tag, so each ``]`` is ``&#93;``. Braces and
-``|`` have no meaning inside HTML-like labels and stay as written.
+``dot`` 2.43 rejects an element whose text is only ``]`` (``<B>]</B>``), so the first
+``]`` of such a line is ``&#93;``. Braces and ``|`` have no meaning inside HTML-like
+labels and stay as written.
 """
 
 from __future__ import annotations
@@ -86,8 +87,8 @@ class Drawing(graphviz.Digraph):
 
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "<BR/>",
              "\t": " ",  # Graphviz drops a tab inside an HTML-like label
-             "\\": "\\\\",  # and shows two backslashes as one
-             "]": "&#93;"}  # and rejects "]" right after a tag ("<B>]</B>")
+             "\\": "\\\\"}  # and shows two backslashes as one
+_BRACKETS_ONLY = re.compile(r"(^|<BR/>)\](\]*)(?=<BR/>|$)")  # a line of "]" only
 
 
 def _clean(text: str) -> str:
@@ -97,7 +98,8 @@ def _clean(text: str) -> str:
 
 def html_text(text: str) -> str:
     """``text`` made safe for the inside of a Graphviz HTML-like label, shown as written."""
-    return "".join(_ENTITIES.get(c, c) for c in _clean(text))
+    text = "".join(_ENTITIES.get(c, c) for c in _clean(text))
+    return _BRACKETS_ONLY.sub(r"\1&#93;\2", text)  # dot 2.43 rejects "<B>]</B>"
 
 
 def plain_text(text: str) -> str:
