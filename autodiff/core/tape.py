@@ -15,14 +15,14 @@ knows every node whose ``.grad`` it may add to.
 
 The tape has no fixed size. Each time it fills up (``limit``) it lets go of the nodes
 that nothing but the tape refers to any more (dropped graphs), and doubles its
-``capacity`` if more than half of it is still in use. While it holds a graph of more than
-``PAUSE_AT`` (32,768) live nodes it pauses CPython's cyclic garbage collector
-(:mod:`autodiff.core.pause` says until when); a smaller tape checks again each time it
-reaches ``PAUSE_AT`` nodes. After ``backward()`` the next tape of the context starts with
-room for a graph as big (a training loop does not grow it again at every step). So a
-dropped graph is freed at the next refill or ``backward()``, and a tape holds at most
-about twice the nodes in use, or ``PAUSE_AT``. Graphs built under ``no_grad()`` record
-nothing at all.
+``capacity`` if more than half of it is still in use. Once it reaches ``PAUSE_AT``
+(32,768) nodes with more than half of them live (a graph growing past 32,768 nodes), it
+pauses CPython's cyclic garbage collector (:mod:`autodiff.core.pause` says until when);
+a tape with fewer live nodes checks again each time it reaches ``PAUSE_AT`` nodes. After
+``backward()`` the next tape of the context starts with room for a graph as big (a
+training loop does not grow it again at every step). So a dropped graph is freed at the
+next refill or ``backward()``, and a tape holds at most about twice the nodes in use, or
+``PAUSE_AT``. Graphs built under ``no_grad()`` record nothing at all.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from . import pause
 from .memory import any_unreferenced, can_find_unreferenced, live
 
 CAPACITY = 1 << 15  # op nodes (and leaves) a new context's tape holds before its first refill
-PAUSE_AT = 1 << 15  # a tape holding more live nodes than this pauses the cyclic collector
+PAUSE_AT = 1 << 15  # a tape this long, more than half of it live, pauses the collector
 
 # Creation indices: ``next(creation_counter)`` for each new Value (thread-safe: one C
 # call under the GIL).
